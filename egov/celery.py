@@ -1,0 +1,50 @@
+"""
+The Celery application. Reads the ``CELERY_*`` settings, autodiscovers each app's
+``tasks.py`` and installs a worker bootstep that records a heartbeat row, so ``/healthz``
+can tell whether a worker is alive whatever the broker (the filesystem transport has no
+broadcast, so ``control.ping`` cannot be used).
+"""
+import os
+
+from celery import Celery, bootsteps
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egov.settings.local")
+
+app = Celery("egov", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+class HeartbeatStep(bootsteps.StartStopStep):
+    """Writes ``WorkerHeartbeat(hostname, seen_at)`` every WORKER_HEARTBEAT_SECONDS."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def start(self, worker):
+        from django.conf import settings
+
+        self._beat(worker)
+        self.tref = worker.timer.call_repeatedly(settings.WORKER_HEARTBEAT_SECONDS, self._beat, (worker,))
+
+    def stop(self, worker):
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+    @staticmethod
+    def _beat(worker):
+        from egov.services import worker_heartbeat_record
+
+        try:
+            worker_heartbeat_record(hostname=worker.hostname)
+        except Exception:  # a database hiccup must never kill the worker
+            import logging
+
+            logging.getLogger(__name__).warning("worker heartbeat not recorded", exc_info=True)
+
+
+app.steps["worker"].add(HeartbeatStep)

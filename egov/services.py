@@ -1,0 +1,46 @@
+"""Services of the portal package: worker heartbeats and the health check."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .models import WorkerHeartbeat
+
+
+def worker_heartbeat_record(*, hostname: str) -> None:
+    """Upsert the heartbeat of one worker process."""
+    WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+
+
+def health_check() -> dict:
+    """
+    Database reachable, broker reachable, a worker seen within WORKER_STALE_AFTER seconds.
+    Each check catches its own failure so that one broken part never hides the others.
+    """
+    result: dict = {"database": False, "broker": False, "worker": False, "workers": []}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            result["database"] = cursor.fetchone()[0] == 1
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        result["database_error"] = str(exc)
+    try:
+        from egov.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            result["broker"] = True
+    except Exception as exc:  # noqa: BLE001
+        result["broker_error"] = str(exc)
+    if result["database"]:
+        fresh_after = timezone.now() - timedelta(seconds=settings.WORKER_STALE_AFTER)
+        workers = list(
+            WorkerHeartbeat.objects.filter(seen_at__gte=fresh_after).values_list("hostname", "seen_at")
+        )
+        result["workers"] = [{"hostname": h, "seen_at": s.isoformat()} for h, s in workers]
+        result["worker"] = bool(workers)
+    result["ok"] = result["database"] and result["broker"] and result["worker"]
+    return result

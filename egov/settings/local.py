@@ -1,0 +1,7 @@
+"""Development settings: DEBUG on, a fixed development secret unless one is given."""
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
+
+from .base import *  # noqa: E402,F401,F403

@@ -1,0 +1,18 @@
+"""
+Test settings. The database and broker come from the environment like everywhere else:
+``make test`` uses SQLite + the filesystem broker; ``.ci/run`` sets DATABASE_URL to PostgreSQL
+and CELERY_BROKER_URL to Redis.
+"""
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("EGOV_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
+
+from .base import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
+LANGUAGE_CODE = "vi"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder

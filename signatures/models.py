@@ -1,0 +1,1 @@
+"""Models of the signatures app (built by the signatures issue)."""

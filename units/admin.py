@@ -1,0 +1,141 @@
+"""Django admin for the unit directory, memberships and users."""
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .choices import UnitKind
+from .models import Membership, Unit, UnitChange, UnitGroup
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = _("active")
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Active today")), ("no", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.active()
+        if self.value() == "no":
+            return queryset.filter(valid_to__lt=timezone.localdate())
+        return queryset
+
+
+class ParentFilter(admin.SimpleListFilter):
+    """Only units that have children are offered (the province, districts), not all 600."""
+
+    title = _("parent unit")
+    parameter_name = "parent"
+
+    def lookups(self, request, model_admin):
+        has_children = Unit.objects.filter(parent=OuterRef("pk"))
+        parents = Unit.objects.filter(Exists(has_children)).exclude(kind=UnitKind.COMMUNE_COMMITTEE).order_by("path")
+        return [(str(u.pk), u.name) for u in parents.only("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(parent_id=self.value())
+        return queryset
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+    fields = ["unit", "role", "position", "is_active"]
+
+
+class UnitChangeInline(admin.TabularInline):
+    model = UnitChange
+    fk_name = "unit"
+    extra = 0
+    can_delete = False
+    fields = ["effective_date", "action", "related_unit", "old_values", "new_values", "note", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["tree_name", "code", "short_name", "kind", "valid_from", "valid_to", "successor", "is_local"]
+    list_filter = ["kind", ActiveFilter, ParentFilter, "is_local", "is_demo_code"]
+    search_fields = ["code", "name", "short_name"]
+    list_select_related = ["successor"]
+    ordering = ["path"]
+    list_per_page = 100
+    autocomplete_fields = ["parent", "successor"]
+    readonly_fields = ["path", "depth", "created_at", "updated_at"]
+    inlines = [UnitChangeInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "short_name", "kind", "parent", "is_demo_code"]}),
+        (_("Validity"), {"fields": ["valid_from", "valid_to", "successor"]}),
+        (_("Contact (edXML From)"), {"fields": ["address", "email", "phone", "fax", "website"]}),
+        (_("Exchange"), {"fields": ["is_local", "peer_ref"]}),
+        (_("Tree"), {"fields": ["path", "depth", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("name"), ordering="path")
+    def tree_name(self, obj):
+        return format_html('<span style="padding-left:{}em">{}</span>', obj.depth * 1.5, obj.name)
+
+    def get_search_results(self, request, queryset, search_term):
+        # "so noi vu" finds "Sở Nội vụ": search the stored diacritic-free key as well.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            results = results | queryset.search(search_term)
+        return results, may_have_duplicates
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role", "position", "is_active"]
+    list_filter = ["role", "is_active", "unit__kind"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name", "unit__code"]
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit"]
+
+
+@admin.register(UnitGroup)
+class UnitGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner"]
+    search_fields = ["name", "owner__name"]
+    autocomplete_fields = ["owner", "members"]
+
+
+@admin.register(UnitChange)
+class UnitChangeAdmin(admin.ModelAdmin):
+    """Read-only: the directory's history is append-only."""
+
+    list_display = ["unit", "action", "effective_date", "related_unit", "note", "recorded_at"]
+    list_filter = ["action", "effective_date"]
+    search_fields = ["unit__code", "unit__name", "note"]
+    list_select_related = ["unit", "related_unit"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+
+
+admin.site.site_header = _("Document exchange portal — administration")
+admin.site.site_title = _("Document exchange portal")

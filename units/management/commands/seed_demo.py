@@ -1,0 +1,96 @@
+"""python manage.py seed_demo [--before-reform] [--password P] [--force]"""
+import csv
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from units.choices import Role
+from units.importers import reorganisation_apply_csv, units_import_csv
+from units.models import Membership, Unit
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+BEFORE_CSV = DATA_DIR / "nghe_an_2025_before.csv"
+REORG_CSV = DATA_DIR / "nghe_an_2025_reorganisation.csv"
+
+# (login prefix, unit code, position of the leader) — codes below level 1 are demo codes.
+DEMO_UNITS_COMMON = [
+    ("vp", "000.00.01.H41", "Chánh Văn phòng"),       # Văn phòng UBND tỉnh (province office)
+    ("snv", "000.00.02.H41", "Giám đốc"),              # Sở Nội vụ
+    ("stc", "000.00.05.H41", "Giám đốc"),              # Sở Tài chính
+    ("hn", "000.00.37.H41", "Chủ tịch"),               # UBND huyện Hưng Nguyên (until 30/6/2025)
+]
+DEMO_COMMUNES_AFTER = [("xhn", "000.26.61.H41"), ("ptv", "000.17.62.H41")]   # xã Hưng Nguyên, phường Trường Vinh
+DEMO_COMMUNES_BEFORE = [("tthn", "000.01.37.H41"), ("xhd", "000.02.37.H41")]  # TT Hưng Nguyên, xã Hưng Đạo
+ROLE_SUFFIX = {Role.CLERK: "vanthu", Role.LEADER: "lanhdao", Role.SPECIALIST: "chuyenvien", Role.UNIT_ADMIN: "quantri"}
+
+
+def _codes(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as fh:
+        return [row["code"] for row in csv.DictReader(fh)]
+
+
+class Command(BaseCommand):
+    help = (
+        "Development only: load the Nghệ An datasets (before the 2025 reform, then the reorganisation "
+        "unless --before-reform) and create demo users for a few units, one per role, printing their logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--before-reform", action="store_true",
+                            help="Stop at the structure of 30/6/2025 (districts and 412 communes still exist).")
+        parser.add_argument("--password", default="demo-egov-2026", help="Password of every demo user.")
+        parser.add_argument("--force", action="store_true", help="Run even with DJANGO_DEBUG off.")
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the logins.")
+
+    def handle(self, *args, before_reform, password, force, quiet_logins, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo is for development: DJANGO_DEBUG is off (use --force to override).")
+        with transaction.atomic():
+            # The before-reform file describes 30/6/2025; once the reorganisation has been applied
+            # on top of it, importing it again would reopen closed units. Load it only once.
+            if Unit.objects.filter(code__in=_codes(BEFORE_CSV)).count() < len(_codes(BEFORE_CSV)):
+                r1 = units_import_csv(BEFORE_CSV)
+                self.stdout.write(f"units: created {r1.created}, updated {r1.updated}, unchanged {r1.unchanged}")
+            else:
+                self.stdout.write("units: the Nghệ An directory is already loaded")
+            if not before_reform:
+                r2 = reorganisation_apply_csv(REORG_CSV)
+                self.stdout.write(f"reorganisation: applied {r2.applied}, already in place {r2.skipped}")
+            logins = self._users(password, DEMO_COMMUNES_BEFORE if before_reform else DEMO_COMMUNES_AFTER)
+        if not quiet_logins:
+            self.stdout.write(f"\nDemo logins (password: {password}):")
+            for username, unit, role in logins:
+                self.stdout.write(f"  {username:<22} {role:<22} {unit}")
+
+    def _users(self, password: str, communes) -> list[tuple[str, str, str]]:
+        User = get_user_model()
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "Quản trị"}
+        )
+        if created:
+            admin.set_password(password)
+            admin.save()
+        logins = [("admin", "—", "superuser")]
+        plan = DEMO_UNITS_COMMON + [(prefix, code, "Chủ tịch") for prefix, code in communes]
+        units = Unit.objects.in_bulk([code for _p, code, _pos in plan], field_name="code")
+        for prefix, code, leader_position in plan:
+            unit = units[code]
+            for role, suffix in ROLE_SUFFIX.items():
+                username = f"{prefix}.{suffix}"
+                user, created = User.objects.get_or_create(
+                    username=username,
+                    defaults={"first_name": role.label, "last_name": unit.short_name,
+                              "email": f"{username}@demo.nghean.invalid", "is_staff": role == Role.UNIT_ADMIN},
+                )
+                if created:
+                    user.set_password(password)
+                    user.save()
+                Membership.objects.get_or_create(
+                    user=user, unit=unit, role=role,
+                    defaults={"position": leader_position if role == Role.LEADER else ""},
+                )
+                logins.append((username, unit.name, str(role.label)))
+        return logins

@@ -1,0 +1,100 @@
+"""Read queries over the unit hierarchy. Each is a single query (no N+1)."""
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+from .choices import UnitKind
+from .models import Membership, Unit, UnitQuerySet
+
+__all__ = [
+    "UnitNotAddressable",
+    "unit_children",
+    "unit_descendants",
+    "unit_ancestors",
+    "unit_communes_of",
+    "unit_departments",
+    "unit_resolve_addressee",
+    "unit_resolve_addressees",
+    "units_of_user",
+    "user_has_role",
+]
+
+
+class UnitNotAddressable(Exception):
+    """A unit that no longer exists and has no successor cannot receive documents."""
+
+    def __init__(self, unit: Unit, message: str):
+        super().__init__(message)
+        self.unit = unit
+
+
+def unit_children(*, unit: Unit, on: datetime.date | None = None) -> UnitQuerySet:
+    qs = Unit.objects.filter(parent=unit)
+    return qs.active(on) if on is not None else qs
+
+
+def unit_descendants(*, unit: Unit, on: datetime.date | None = None) -> UnitQuerySet:
+    """Every unit below ``unit`` (a prefix match on the materialised path)."""
+    qs = Unit.objects.filter(path__startswith=unit.path).exclude(pk=unit.pk)
+    return qs.active(on) if on is not None else qs
+
+
+def unit_ancestors(*, unit: Unit) -> list[Unit]:
+    """Ancestors, root first; one query."""
+    ids = unit.ancestor_ids
+    by_id = Unit.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def unit_communes_of(*, district: Unit, on: datetime.date | None = None) -> UnitQuerySet:
+    """All commune committees under a district (or under any unit) that exist on ``on``."""
+    return unit_descendants(unit=district).filter(kind=UnitKind.COMMUNE_COMMITTEE).active(on)
+
+
+def unit_departments(*, on: datetime.date | None = None) -> UnitQuerySet:
+    """All departments (sở, ban, ngành) that exist on ``on``."""
+    return Unit.objects.filter(kind=UnitKind.DEPARTMENT).active(on)
+
+
+MAX_SUCCESSION = 32
+
+
+def unit_resolve_addressee(*, unit: Unit, on: datetime.date | None = None) -> Unit:
+    """
+    The unit that receives documents addressed to ``unit`` on ``on``: the unit itself while
+    it exists, else its successor, followed transitively (A merged into B merged into C → C).
+    Raises UnitNotAddressable for a dissolved unit without successor (or a cycle in the data).
+    """
+    current = unit
+    for _step in range(MAX_SUCCESSION):
+        if current.is_active(on):
+            return current
+        if current.successor_id is None:
+            raise UnitNotAddressable(
+                unit,
+                _("%(name)s no longer exists (until %(date)s) and has no successor.")
+                % {"name": current.name, "date": current.valid_to},
+            )
+        current = Unit.objects.get(pk=current.successor_id)
+    raise UnitNotAddressable(unit, _("The succession of %(name)s does not end.") % {"name": unit.name})
+
+
+def unit_resolve_addressees(*, units: list[Unit], on: datetime.date | None = None) -> dict[int, Unit]:
+    """Resolve many units at once: ``{requested_pk: receiving_unit}``. Active ones cost no query."""
+    return {u.pk: unit_resolve_addressee(unit=u, on=on) for u in units}
+
+
+def units_of_user(*, user) -> UnitQuerySet:
+    """Units in which the user holds an active role."""
+    return Unit.objects.filter(memberships__user=user, memberships__is_active=True).distinct()
+
+
+def user_has_role(*, user, unit: Unit, roles: tuple[str, ...] | list[str] | str) -> bool:
+    if isinstance(roles, str):
+        roles = (roles,)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(user=user, unit=unit, role__in=list(roles), is_active=True).exists()
+

@@ -1,0 +1,246 @@
+"""
+State changes of the unit directory: create, update, merge, rename, move, dissolve.
+Every change writes a UnitChange row in the same transaction; nothing is ever deleted.
+Each operation is idempotent: applying it again when it already holds changes nothing, so
+data files can be re-run.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .choices import ReorganisationAction
+from .models import PATH_STEP, Unit, UnitChange
+
+__all__ = [
+    "unit_create",
+    "unit_update",
+    "unit_merge",
+    "unit_rename",
+    "unit_move",
+    "unit_dissolve",
+    "unit_tree_rebuild",
+]
+
+TRACKED_FIELDS = (
+    "name", "short_name", "kind", "valid_from", "valid_to", "address", "email", "phone", "fax", "website",
+    "is_local", "peer_ref", "is_demo_code",
+)
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _path_for(unit: Unit, parent: Unit | None) -> str:
+    return (parent.path if parent else "") + f"{unit.pk:0{PATH_STEP}d}/"
+
+
+def _set_path(unit: Unit) -> None:
+    """Recompute the path of ``unit`` and rewrite the paths of all its descendants."""
+    parent = Unit.objects.get(pk=unit.parent_id) if unit.parent_id else None
+    old_path = unit.path
+    new_path = _path_for(unit, parent)
+    if old_path == new_path:
+        return
+    depth = new_path.count("/") - 1
+    Unit.objects.filter(pk=unit.pk).update(path=new_path, depth=depth)
+    if old_path:
+        # One pass over the subtree; depth changes by the same amount for every descendant.
+        delta = depth - unit.depth
+        for d in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).only("pk", "path", "depth"):
+            d.path = new_path + d.path[len(old_path):]
+            d.depth = d.depth + delta
+            Unit.objects.filter(pk=d.pk).update(path=d.path, depth=d.depth)
+    unit.path, unit.depth = new_path, depth
+
+
+def unit_tree_rebuild() -> int:
+    """Recompute every path from the parent links (after a bulk import). Returns rows changed."""
+    units = {u.pk: u for u in Unit.objects.only("pk", "parent_id", "path", "depth")}
+    cache: dict[int, str] = {}
+
+    def path_of(pk: int, seen: tuple = ()) -> str:
+        if pk in cache:
+            return cache[pk]
+        if pk in seen:
+            raise ValidationError(_("The unit hierarchy contains a cycle."))
+        u = units[pk]
+        prefix = path_of(u.parent_id, seen + (pk,)) if u.parent_id else ""
+        cache[pk] = prefix + f"{pk:0{PATH_STEP}d}/"
+        return cache[pk]
+
+    changed = []
+    for pk, u in units.items():
+        p = path_of(pk)
+        if u.path != p:
+            u.path, u.depth = p, p.count("/") - 1
+            changed.append(u)
+    Unit.objects.bulk_update(changed, ["path", "depth"], batch_size=500)
+    return len(changed)
+
+
+def _record(unit, action, *, effective_date=None, related=None, old=None, new=None, note="", actor=None):
+    UnitChange.objects.create(
+        unit=unit,
+        action=action,
+        effective_date=effective_date,
+        related_unit=related,
+        old_values={k: _jsonable(v) for k, v in (old or {}).items()},
+        new_values={k: _jsonable(v) for k, v in (new or {}).items()},
+        note=note[:500],
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def unit_create(*, code: str, name: str, short_name: str, kind: str, parent: Unit | None = None,
+                actor=None, note: str = "", **fields) -> Unit:
+    """Create a unit (validated) with its path and a 'create' history row."""
+    unit = Unit(code=code, name=name, short_name=short_name, kind=kind, parent=parent, **fields)
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    _set_path(unit)
+    _record(unit, ReorganisationAction.CREATE, effective_date=unit.valid_from, related=parent,
+            new={"code": code, "name": name, "short_name": short_name, "kind": kind}, note=note, actor=actor)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, actor=None, note: str = "", parent: Unit | None | object = ..., successor=...,
+                **fields) -> bool:
+    """Change fields of a unit; records the old and new values. Returns False if nothing changed."""
+    unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
+    old, new = {}, {}
+    for key, value in fields.items():
+        if key not in TRACKED_FIELDS:
+            raise ValueError(f"unit_update cannot change {key!r}")
+        if getattr(unit, key) != value:
+            old[key], new[key] = getattr(unit, key), value
+            setattr(unit, key, value)
+    parent_changed = parent is not ... and unit.parent_id != (parent.pk if parent else None)
+    if parent_changed:
+        old["parent"], new["parent"] = unit.parent.code if unit.parent_id else None, parent.code if parent else None
+        unit.parent = parent
+    if successor is not ... and unit.successor_id != (successor.pk if successor else None):
+        old["successor"] = unit.successor.code if unit.successor_id else None
+        new["successor"] = successor.code if successor else None
+        unit.successor = successor
+    if not old:
+        return False
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    if parent_changed:
+        _set_path(unit)
+    _record(unit, ReorganisationAction.UPDATE, old=old, new=new, note=note, actor=actor)
+    return True
+
+
+def _day_before(date: datetime.date) -> datetime.date:
+    return date - datetime.timedelta(days=1)
+
+
+@transaction.atomic
+def unit_merge(*, sources: Sequence[Unit], target: Unit, effective_date: datetime.date, actor=None,
+               note: str = "") -> list[Unit]:
+    """
+    Merge ``sources`` into ``target`` from ``effective_date``: each source is closed the day
+    before (``valid_to``) with ``successor=target``; its units still open below it move under
+    the target. History rows are written for every unit touched. Sources already merged into
+    the target are skipped (re-runs are harmless). Returns the sources actually merged.
+    """
+    if not sources:
+        raise ValidationError(_("A merger needs at least one unit to merge."))
+    closing = _day_before(effective_date)
+    target = Unit.objects.select_for_update(no_key=True).get(pk=target.pk)
+    if not target.is_active(effective_date):
+        raise ValidationError(_("%(name)s does not exist on %(date)s.") % {"name": target.name, "date": effective_date})
+    merged = []
+    for src in Unit.objects.select_for_update(no_key=True).filter(pk__in=[s.pk for s in sources]).order_by("pk"):
+        if src.pk == target.pk:
+            continue  # "A and B become A": A simply continues.
+        if src.successor_id == target.pk and src.valid_to == closing:
+            continue
+        if src.valid_to is not None and src.valid_to < closing:
+            raise ValidationError(
+                _("%(name)s already ended on %(date)s.") % {"name": src.name, "date": src.valid_to}
+            )
+        old = {"valid_to": src.valid_to, "successor": src.successor.code if src.successor_id else None}
+        src.valid_to, src.successor = closing, target
+        src.full_clean(exclude=["path"])
+        src.save(update_fields=["valid_to", "successor", "updated_at"])
+        _record(src, ReorganisationAction.MERGE, effective_date=effective_date, related=target, old=old,
+                new={"valid_to": closing, "successor": target.code}, note=note, actor=actor)
+        for child in Unit.objects.filter(parent=src).active(effective_date):
+            unit_move(unit=child, new_parent=target, effective_date=effective_date, actor=actor,
+                      note=_("Parent %(name)s merged") % {"name": src.name})
+        merged.append(src)
+    return merged
+
+
+@transaction.atomic
+def unit_rename(*, unit: Unit, name: str, short_name: str | None = None, effective_date: datetime.date | None = None,
+                actor=None, note: str = "") -> bool:
+    """Rename a unit (same code); the old names stay in its history. Returns False if unchanged."""
+    unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
+    short_name = short_name or unit.short_name
+    if unit.name == name and unit.short_name == short_name:
+        return False
+    old = {"name": unit.name, "short_name": unit.short_name}
+    unit.name, unit.short_name = name, short_name
+    unit.full_clean(exclude=["path"])
+    unit.save(update_fields=["name", "short_name", "updated_at"])
+    _record(unit, ReorganisationAction.RENAME, effective_date=effective_date, old=old,
+            new={"name": name, "short_name": short_name}, note=note, actor=actor)
+    return True
+
+
+@transaction.atomic
+def unit_move(*, unit: Unit, new_parent: Unit | None, effective_date: datetime.date | None = None, actor=None,
+              note: str = "") -> bool:
+    """Move a unit (and its subtree) under another parent. Returns False if already there."""
+    unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
+    if unit.parent_id == (new_parent.pk if new_parent else None):
+        return False
+    if new_parent is not None and new_parent.path.startswith(unit.path):
+        raise ValidationError(_("A unit cannot be moved below itself."))
+    old = {"parent": unit.parent.code if unit.parent_id else None}
+    unit.parent = new_parent
+    unit.save(update_fields=["parent", "updated_at"])
+    _set_path(unit)
+    _record(unit, ReorganisationAction.MOVE, effective_date=effective_date, related=new_parent, old=old,
+            new={"parent": new_parent.code if new_parent else None}, note=note, actor=actor)
+    return True
+
+
+@transaction.atomic
+def unit_dissolve(*, unit: Unit, effective_date: datetime.date, successor: Unit | None = None, actor=None,
+                  note: str = "") -> bool:
+    """
+    Dissolve a unit from ``effective_date`` (closed the day before). Refused while units
+    below it still exist on that date: they must be merged or moved first, so that no unit is
+    left under a parent that no longer exists. Returns False if already dissolved so.
+    """
+    closing = _day_before(effective_date)
+    unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
+    if unit.valid_to == closing and unit.successor_id == (successor.pk if successor else None):
+        return False
+    if unit.valid_to is not None and unit.valid_to < closing:
+        raise ValidationError(_("%(name)s already ended on %(date)s.") % {"name": unit.name, "date": unit.valid_to})
+    remaining = list(Unit.objects.filter(parent=unit).active(effective_date).values_list("name", flat=True)[:5])
+    if remaining:
+        raise ValidationError(
+            _("%(name)s still has units on %(date)s: %(units)s.")
+            % {"name": unit.name, "date": effective_date, "units": ", ".join(remaining)}
+        )
+    old = {"valid_to": unit.valid_to, "successor": unit.successor.code if unit.successor_id else None}
+    unit.valid_to, unit.successor = closing, successor
+    unit.full_clean(exclude=["path"])
+    unit.save(update_fields=["valid_to", "successor", "updated_at"])
+    _record(unit, ReorganisationAction.DISSOLVE, effective_date=effective_date, related=successor, old=old,
+            new={"valid_to": closing, "successor": successor.code if successor else None}, note=note, actor=actor)
+    return True
