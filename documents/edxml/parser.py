@@ -922,7 +922,8 @@ def _interpret(root: etree._Element, attachments: list[Attachment],
     encoded = top.child("AttachmentEncoded")
     if encoded is not None:
         encoded.expect({"Attachment"})
-    if msg.child("StatusCode") is not None:
+    # A status MessageHeader has StatusCode and Timestamp; a document's has neither.
+    if msg.child("StatusCode") is not None or msg.child("Timestamp") is not None:
         if attachments:
             warn("A status package carries attachments; they were ignored")
             for attachment in attachments:
