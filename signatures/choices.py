@@ -1,0 +1,74 @@
+"""Choices of the signatures app."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "Verdict",
+    "VerificationStatus",
+    "SignedFileKind",
+    "CertificateBinding",
+    "RevocationMode",
+    "PolicyMode",
+    "KeySource",
+    "TicketStatus",
+    "RevocationSource",
+]
+
+
+class Verdict(models.TextChoices):
+    """Overall result for one file (ETSI EN 319 102-1 main indications, plus "unsigned")."""
+
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Invalid")
+    INDETERMINATE = "indeterminate", _("Indeterminate")
+    UNSIGNED = "unsigned", _("Unsigned")
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class SignedFileKind(models.TextChoices):
+    PDF = "pdf", _("PDF (PAdES)")
+    CMS = "cms", _("Detached CMS (.p7s)")
+    XML = "xml", _("XML signature")
+    UNKNOWN = "unknown", _("Unknown format")
+
+
+class CertificateBinding(models.TextChoices):
+    NONE = "", _("Not bound")
+    PERSONAL = "personal", _("Personal certificate")
+    ORGANISATION = "organisation", _("Organisation certificate")
+
+
+class RevocationMode(models.TextChoices):
+    """pyhanko-certvalidator revocation modes."""
+
+    HARD_FAIL = "hard-fail", _("Hard fail: revocation information is mandatory")
+    SOFT_FAIL = "soft-fail", _("Soft fail: missing revocation information is tolerated")
+    REQUIRE = "require", _("Require: every certificate must have revocation information")
+
+
+class PolicyMode(models.TextChoices):
+    WARN = "warn", _("Warn")
+    BLOCK = "block", _("Block")
+
+
+class KeySource(models.TextChoices):
+    PKCS12 = "pkcs12", _("Encrypted PKCS#12 file")
+    PKCS11 = "pkcs11", _("PKCS#11 token or HSM")
+
+
+class TicketStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    ACCEPTED = "accepted", _("Signed file accepted")
+    REJECTED = "rejected", _("Signed file rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+class RevocationSource(models.TextChoices):
+    UPLOAD = "upload", _("Uploaded")
+    FETCHED = "fetched", _("Fetched from the distribution point")

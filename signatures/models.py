@@ -1,1 +1,0 @@
-"""Models of the signatures app (built by the signatures issue)."""

@@ -1,0 +1,7 @@
+"""Models of the signatures app; see docs/signatures.md."""
+from .signing import *  # noqa: F401,F403
+from .trust import *  # noqa: F401,F403
+from .verification import *  # noqa: F401,F403
+from . import signing, trust, verification
+
+__all__ = [*trust.__all__, *verification.__all__, *signing.__all__]

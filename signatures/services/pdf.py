@@ -1,0 +1,186 @@
+"""PAdES verification of every signature and document timestamp of a PDF, in signing order."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+import logging
+
+from django.utils import timezone
+
+from .. import conf
+from .reasons import Reason
+from .results import FileResult, classify_cms_status, finish_record, iso, refine_chain_failure
+from .truststore import PortalAlgorithmPolicy, TrustMaterial
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["verify_pdf", "key_usage_constraints"]
+
+
+def key_usage_constraints():
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    required = conf.required_key_usage()
+    return KeyUsageConstraints(key_usage=set(required), match_all_key_usages=False)
+
+
+def verify_pdf(content: bytes, material: TrustMaterial, *, etsi_report: bool = False) -> FileResult:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    result = FileResult(kind="pdf")
+    try:
+        reader = PdfFileReader(io.BytesIO(content), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        logger.info("unreadable PDF: %s", exc)
+        result.file_code = Reason.CORRUPT_FILE
+        result.evidence["error"] = str(exc)[:500]
+        return result
+    result.evidence["revisions"] = reader.xrefs.total_revisions
+    asyncio.run(_verify_all(embedded, material, result, etsi_report=etsi_report))
+    return result
+
+
+async def _verify_all(embedded, material: TrustMaterial, result: FileResult, *, etsi_report: bool) -> None:
+    from pyhanko.sign.general import SignedDataCerts
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature, async_validate_pdf_timestamp
+    from pyhanko.sign.validation.utils import CMSAlgorithmUsagePolicy
+
+    now = timezone.now()
+    algorithm_policy = CMSAlgorithmUsagePolicy.lift_policy(PortalAlgorithmPolicy())
+    reports = []
+    for number, emb in enumerate(embedded, start=1):
+        is_timestamp = emb.sig_object_type == "/DocTimeStamp"
+        evidence = _signature_evidence(emb)
+        try:
+            embedded_certs = list(SignedDataCerts.from_signed_data(emb.signed_data).other)
+        except Exception:  # noqa: BLE001
+            embedded_certs = []
+        try:
+            if is_timestamp:
+                status = await async_validate_pdf_timestamp(
+                    emb, validation_context=material.validation_context(other_certs=embedded_certs)
+                )
+            else:
+                status = await async_validate_pdf_signature(
+                    emb,
+                    signer_validation_context=material.validation_context(other_certs=embedded_certs),
+                    ts_validation_context=material.validation_context(other_certs=embedded_certs),
+                    key_usage_settings=key_usage_constraints(),
+                    algorithm_policy=algorithm_policy,
+                )
+            record = classify_cms_status(status, now=now)
+            await refine_chain_failure(record, status, material, embedded_certs)
+            if is_timestamp:
+                record["timestamp_time"] = iso(status.timestamp)
+                record["signing_time"] = iso(status.timestamp)
+                # A document timestamp's TSA certificate has no nonRepudiation by design.
+                if record["reason_code"] == Reason.KEY_USAGE:
+                    record["key_usage_ok"] = True
+                    record["reason_code"] = Reason.VALID if status.trusted else Reason.UNTRUSTED
+        except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+            logger.info("signature %s unreadable: %s", number, exc)
+            record = {"signer": "", "signing_time": None, "intact": False, "trusted": False, "revoked": False,
+                      "expired": False, "coverage": None, "modified_after_signing": False,
+                      "reason_code": _exception_code(exc), "error": str(exc)[:500]}
+            status = None
+        record["type"] = "timestamp" if is_timestamp else "signature"
+        record["field"] = emb.field_name
+        finish_record(record, number)
+        result.signatures.append(record)
+        evidence["chain"] = record.pop("chain", [])
+        evidence["revocation_data"] = {
+            "crls": material.crls_for(_issuer_names(evidence["chain"])),
+            "ocsp": [{"id": pk, "sha256": sha} for pk, sha in material.ocsp_ids],
+        }
+        result.evidence.setdefault("signatures", []).append(evidence)
+        if etsi_report and status is not None and not is_timestamp and etsi_report_available():
+            report = await _etsi_report(emb, material)
+            if report:
+                reports.append(report)
+    if reports:
+        result.etsi_report = "\n".join(reports)
+    elif etsi_report and not etsi_report_available():
+        result.evidence["etsi_report_unavailable"] = "xsdata is not installed (pyHanko extra 'etsi')"
+
+
+def _exception_code(exc) -> str:
+    from pyhanko.sign.validation.errors import DisallowedAlgorithmError
+
+    if isinstance(exc, DisallowedAlgorithmError):
+        return Reason.ALGORITHM
+    return Reason.MALFORMED_SIGNATURE
+
+
+def _issuer_names(chain: list[dict]) -> set[str]:
+    """Issuer names (RFC 4514) of the certificates in the chain, to select the CRLs used."""
+    from cryptography import x509
+
+    from .parsing import name_to_text
+
+    names = set()
+    for link in chain:
+        try:
+            cert = x509.load_der_x509_certificate(base64.b64decode(link["der_b64"]))
+        except ValueError:
+            continue
+        names.add(name_to_text(cert.issuer))
+    return names
+
+
+def _signature_evidence(emb) -> dict:
+    cms = emb.pkcs7_content
+    try:
+        byte_range = [int(x) for x in emb.sig_object["/ByteRange"]]
+    except (KeyError, TypeError, ValueError):
+        byte_range = []
+    return {
+        "field": emb.field_name,
+        "type": emb.sig_object_type,
+        "byte_range": byte_range,
+        "signed_revision": emb.signed_revision,
+        "cms_sha256": hashlib.sha256(cms).hexdigest(),
+        "cms_b64": base64.b64encode(cms).decode(),
+    }
+
+
+def etsi_report_available() -> bool:
+    """pyHanko's report generator needs xsdata (the pyHanko "etsi" extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("xsdata") is not None
+
+
+async def _etsi_report(emb, material: TrustMaterial) -> str:
+    """ETSI TS 119 102-2 report from pyHanko's AdES basic validation (works on B-B signatures)."""
+    try:
+        from pyhanko.sign.validation import ades
+        from pyhanko.sign.validation.policy_decl import LocalKnowledge, SignatureValidationSpec
+        from pyhanko.sign.validation.report.tools import generate_report
+        from pyhanko_certvalidator.context import CertValidationPolicySpec
+        from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
+        from pyhanko_certvalidator.registry import SimpleTrustManager
+        from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
+
+        spec = SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=list(material.anchors)),
+                revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy(conf.revocation_mode())),
+                algorithm_usage_policy=PortalAlgorithmPolicy(),
+            ),
+            local_knowledge=LocalKnowledge(
+                known_certs=list(material.intermediates),
+                known_crls=[CRLContainer(c.crl) for c in material.crls],
+                known_ocsps=[OCSPContainer.load_multi(o)[0] for o in material.ocsps] if material.ocsps else [],
+            ),
+            key_usage_settings=key_usage_constraints(),
+        )
+        status = await ades.ades_basic_validation(emb.signed_data, spec, raw_digest=emb.compute_digest())
+        return generate_report(emb, status)
+    except Exception:  # noqa: BLE001 - the report is extra evidence; its absence is recorded
+        logger.warning("ETSI report not produced", exc_info=True)
+        return ""

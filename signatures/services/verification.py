@@ -1,0 +1,208 @@
+"""
+The verification service other apps call: detect the format, verify with the cached trust
+store, store the result with its evidence. See docs/signatures.md ("Calling the service").
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import uuid
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from .. import conf
+from ..choices import SignedFileKind, VerificationStatus
+from ..models import Verification
+from .reasons import Reason
+from .results import FileResult, overall
+from .truststore import TrustMaterial, trust_material
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "detect_kind",
+    "verify_bytes",
+    "verification_run",
+    "verification_create_pending",
+    "verification_execute",
+    "library_versions",
+]
+
+_LIBRARIES = ("pyHanko", "pyhanko-certvalidator", "signxml", "cryptography", "asn1crypto", "lxml")
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for name in _LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = ""
+    return out
+
+
+def detect_kind(content: bytes, detached_signature: bytes | None = None) -> str:
+    """PDF by its header, XML by its first non-blank character; a detached .p7s means CMS."""
+    if detached_signature is not None:
+        return SignedFileKind.CMS
+    head = content[:1024]
+    if b"%PDF-" in head:
+        return SignedFileKind.PDF
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<"):
+        return SignedFileKind.XML
+    return SignedFileKind.UNKNOWN
+
+
+def verify_bytes(
+    *,
+    content: bytes,
+    detached_signature: bytes | None = None,
+    material: TrustMaterial,
+    etsi_report: bool = False,
+) -> FileResult:
+    """Verify without touching the database (used by the service, the command and the benchmark)."""
+    kind = detect_kind(content, detached_signature)
+    if kind == SignedFileKind.PDF:
+        from .pdf import verify_pdf
+
+        return verify_pdf(content, material, etsi_report=etsi_report)
+    if kind == SignedFileKind.CMS:
+        from .cms import verify_detached_cms
+
+        return verify_detached_cms(content, detached_signature, material)
+    if kind == SignedFileKind.XML:
+        from .xml import verify_xml
+
+        return verify_xml(content, material)
+    return FileResult(kind=SignedFileKind.UNKNOWN, file_code=Reason.UNKNOWN_FORMAT)
+
+
+def _fill(verification: Verification, *, content: bytes, result: FileResult, material: TrustMaterial) -> Verification:
+    verdict, code, reason_vi, reason_en = overall(result)
+    verification.kind = result.kind
+    verification.verdict = verdict
+    verification.reason_code = code
+    verification.reason_vi = reason_vi
+    verification.reason_en = reason_en
+    verification.file_sha256 = hashlib.sha256(content).hexdigest()
+    verification.file_size = len(content)
+    verification.signatures = result.signatures
+    verification.trust_store_version = material.version
+    verification.etsi_report = result.etsi_report
+    verification.verified_at = timezone.now()
+    verification.status = VerificationStatus.DONE
+    verification.evidence = {
+        **result.evidence,
+        "file_sha256": verification.file_sha256,
+        "validation_time": verification.verified_at.isoformat(),
+        "trust_store_version": material.version,
+        "extra_trust_material": material.extras or None,
+        "policy": {
+            "revocation_mode": conf.revocation_mode(),
+            "min_rsa_bits": conf.min_rsa_bits(),
+            "min_ec_bits": conf.min_ec_bits(),
+            "digests": sorted(conf.accepted_digests()),
+            "required_key_usage": sorted(conf.required_key_usage()),
+        },
+        "libraries": library_versions(),
+        "etsi_report": bool(result.etsi_report),
+    }
+    return verification
+
+
+def verification_run(
+    *,
+    content: bytes,
+    filename: str = "",
+    detached_signature: bytes | None = None,
+    extra_anchors=(),
+    extra_crls=(),
+    store: bool = True,
+    etsi_report: bool | None = None,
+) -> Verification:
+    """
+    Verify ``content`` (PDF, XML, or any file with ``detached_signature``) against the trust
+    store, plus ``extra_anchors``/``extra_crls`` (PEM or DER bytes) for this run only.
+    Returns a saved ``Verification`` (``store=True``) or an unsaved one. Never raises for bad
+    input: a damaged file gets the verdict "invalid" with its reason.
+    """
+    material = trust_material().with_extra(anchors=tuple(extra_anchors), crls=tuple(extra_crls))
+    if etsi_report is None:
+        etsi_report = store and conf.etsi_report_enabled()
+    result = verify_bytes(content=content, detached_signature=detached_signature, material=material,
+                          etsi_report=etsi_report)
+    verification = _fill(Verification(filename=filename[:255]), content=content, result=result, material=material)
+    if store:
+        with transaction.atomic():
+            verification.save()
+    return verification
+
+
+def _store_blob(content: bytes, name: str) -> str:
+    stamp = timezone.now()
+    path = f"signatures/verifications/{stamp:%Y/%m}/{uuid.uuid4().hex}-{name[-80:] or 'file'}"
+    return default_storage.save(path, ContentFile(content))
+
+
+@transaction.atomic
+def verification_create_pending(
+    *, content: bytes, filename: str = "", detached_signature: bytes | None = None, enqueue: bool = True
+) -> Verification:
+    """
+    Store the bytes in the default storage, create a ``pending`` Verification and queue
+    ``verify_blob_task`` after commit. Apps that already store the file can instead create
+    the row themselves with ``file_path`` and call ``verify_blob_task.delay_on_commit(pk)``.
+    """
+    verification = Verification.objects.create(
+        status=VerificationStatus.PENDING,
+        filename=filename[:255],
+        file_path=_store_blob(content, filename),
+        detached_path=_store_blob(detached_signature, filename + ".p7s") if detached_signature is not None else "",
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        file_size=len(content),
+    )
+    if enqueue:
+        from ..tasks import verify_blob_task
+
+        verify_blob_task.delay_on_commit(verification.pk)
+    return verification
+
+
+def verification_execute(*, verification: Verification) -> Verification:
+    """
+    Run a pending verification from its stored bytes. Idempotent: a row that is no longer
+    pending is returned unchanged (redelivered task). The slow part runs outside any
+    transaction; the row is locked only to write the result.
+    """
+    if verification.status != VerificationStatus.PENDING:
+        return verification
+    try:
+        with default_storage.open(verification.file_path, "rb") as fh:
+            content = fh.read()
+        detached = None
+        if verification.detached_path:
+            with default_storage.open(verification.detached_path, "rb") as fh:
+                detached = fh.read()
+    except (OSError, ValueError) as exc:
+        with transaction.atomic():
+            row = Verification.objects.select_for_update(no_key=True).get(pk=verification.pk)
+            if row.status == VerificationStatus.PENDING:
+                row.status = VerificationStatus.FAILED
+                row.error = f"stored file unreadable: {exc}"[:2000]
+                row.save(update_fields=["status", "error"])
+            return row
+    material = trust_material()
+    result = verify_bytes(content=content, detached_signature=detached, material=material,
+                          etsi_report=conf.etsi_report_enabled())
+    with transaction.atomic():
+        row = Verification.objects.select_for_update(no_key=True).get(pk=verification.pk)
+        if row.status != VerificationStatus.PENDING:
+            return row
+        _fill(row, content=content, result=result, material=material)
+        row.save()
+    return row

@@ -1,0 +1,42 @@
+"""
+Celery tasks of the signatures app. Thin: they take primary keys and call services.
+
+- ``verify_blob_task(verification_id)``: run a pending Verification whose bytes are in the
+  default storage (documents app: on attachment upload and on receipt).
+- ``refresh_crls_task()``: periodic CRL refresh from distribution points (beat; does nothing
+  unless SIGNATURES_NETWORK_FETCH is on).
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+# Merge into CELERY_BEAT_SCHEDULE (egov/settings/base.py).
+SIGNATURES_BEAT_SCHEDULE = {
+    "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
+}
+
+
+@shared_task(name="signatures.verify_blob", bind=True, acks_late=True, autoretry_for=(OSError,),
+             retry_backoff=30, retry_jitter=True, max_retries=5)
+def verify_blob_task(self, verification_id: int) -> None:
+    """Run pending verification ``verification_id``; returns quietly if it is gone or done."""
+    from .models import Verification
+    from .services import verification_execute
+
+    verification = Verification.objects.filter(pk=verification_id).first()
+    if verification is None:
+        logger.info("verification %s is gone", verification_id)
+        return
+    verification_execute(verification=verification)
+
+
+@shared_task(name="signatures.refresh_crls", acks_late=True)
+def refresh_crls_task() -> None:
+    from .services.crl_fetch import crls_refresh
+
+    report = crls_refresh()
+    logger.info("CRL refresh: %s", report)
