@@ -17,6 +17,7 @@ docs/edxml.md for the codes, the limits and the imperfections tolerated with a w
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import io
 import lzma
@@ -286,6 +287,24 @@ class _Base64Decoder:
         self.sink.file.close()
 
 
+def _guard(method):
+    """
+    lxml may replace an exception raised in a target callback by its own, vaguer syntax error
+    ("...ing end tags"): remember the first real one so _feed can raise it instead.
+    """
+
+    @functools.wraps(method)
+    def guarded(self, *args):
+        try:
+            return method(self, *args)
+        except Exception as exc:
+            if self.error is None:
+                self.error = exc
+            raise
+
+    return guarded
+
+
 class _Target:
     """lxml parser target: builds the envelope tree, streams attachment content aside."""
 
@@ -298,19 +317,18 @@ class _Target:
         self.decoder: _Base64Decoder | None = None
         self.attachments: list[Attachment] = []
         self.elements = 0
-        self.error: EdxmlError | None = None
+        self.error: Exception | None = None
         self._sink: _Sink | None = None  # content of the attachment being read
 
     def _fail(self, error: EdxmlError) -> None:
-        # lxml may replace an exception raised in a callback by its own syntax error; keep ours.
-        if self.error is None:
-            self.error = error
         raise error
 
+    @_guard
     def doctype(self, name, public_id, system_url) -> None:
         self._fail(EdxmlError("forbidden_dtd", "DOCTYPE declarations are not allowed in edXML packages "
                                                "(no DTD, no entity declarations)", ""))
 
+    @_guard
     def start(self, tag, attrib, nsmap=None) -> None:
         self.elements += 1
         if self.elements > MAX_ELEMENTS:
@@ -342,12 +360,14 @@ class _Target:
     def _attachment_has_cte(self) -> bool:
         return any(etree.QName(child).localname == "ContentTransferEncoded" for child in self.stack[2])
 
+    @_guard
     def data(self, text: str) -> None:
         if self.decoder is not None:
             self.decoder.feed(text)
         else:
             self.builder.data(text)
 
+    @_guard
     def end(self, tag) -> None:
         element = self.builder.end(tag)
         self.stack.pop()

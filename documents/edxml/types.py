@@ -292,6 +292,15 @@ class _Unclosable(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         return self._raw.read(size)
 
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
 
 @dataclass(kw_only=True, eq=False)
 class ZipMember(_Content):
