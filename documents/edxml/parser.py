@@ -333,7 +333,15 @@ class _Target:
         self.elements += 1
         if self.elements > MAX_ELEMENTS:
             self._fail(EdxmlError("too_large", f"The package has more than {MAX_ELEMENTS} elements", ""))
-        qname = etree.QName(tag)
+        # libxml2 reports namespace errors (undeclared prefix, bad URI) as recoverable and hands
+        # the raw name on; they are malformed packages, not bugs.
+        local = tag.rpartition("}")[2]
+        if ":" in local:
+            self._fail(EdxmlError("not_xml", f"Not namespace-well-formed XML: the prefix of <{local}> is not declared"))
+        try:
+            qname = etree.QName(tag)
+        except ValueError as exc:
+            raise EdxmlError("not_xml", f"Not namespace-well-formed XML: {exc}") from None
         if not self.stack:
             if qname.localname != _ROOT:
                 self._fail(EdxmlError("not_edxml", f"The root element is <{qname.localname}>, not <edXML>", ""))
@@ -347,7 +355,10 @@ class _Target:
                                                    "ContentTransferEncoded", f"{_ATTACHMENT}/ContentTransferEncoded"))
             self.decoder = _Base64Decoder(self._attachment_label(), self.limits.attachment)
         nsmap = {prefix or None: uri for prefix, uri in (nsmap or {}).items()}
-        self.stack.append(self.builder.start(tag, attrib, nsmap))
+        try:
+            self.stack.append(self.builder.start(tag, attrib, nsmap))
+        except ValueError as exc:  # e.g. "Invalid namespace URI"
+            raise EdxmlError("not_xml", f"Not namespace-well-formed XML: {exc}") from None
 
     def _attachment_label(self) -> str:
         attachment = self.stack[2] if len(self.stack) > 2 else None
@@ -404,8 +415,13 @@ class _Target:
                 raise
         return attachment
 
-    def close(self) -> etree._Element:
-        return self.builder.close()
+    def close(self) -> etree._Element | None:
+        # When libxml2 stopped on an error the tree is incomplete; returning None (instead of
+        # TreeBuilder's vague "missing end tags") lets lxml raise libxml2's precise error.
+        try:
+            return self.builder.close()
+        except etree.XMLSyntaxError:
+            return None
 
     def discard(self) -> None:
         for attachment in self.attachments:
@@ -899,7 +915,10 @@ def _feed(parser: etree.XMLParser, target: _Target, data: _Input, warn: Callable
             parser.feed(chunk)
         if not started:
             raise EdxmlError("not_xml", "The package is empty" if not head else "The package holds no XML markup")
-        return parser.close()
+        root = parser.close()
+        if root is None:
+            raise EdxmlError("not_xml", "Not well-formed XML: the document ends before its root element is closed")
+        return root
     except etree.XMLSyntaxError as exc:
         if target.error is not None:
             raise target.error from None
@@ -914,7 +933,7 @@ def _feed(parser: etree.XMLParser, target: _Target, data: _Input, warn: Callable
 
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     message = (exc.msg or str(exc)).strip()
-    if exc.position and exc.position[0]:
+    if exc.position and exc.position[0] and ", line " not in message:
         message += f" (line {exc.position[0]}, column {exc.position[1]})"
     return message
 

@@ -127,9 +127,16 @@ def test_mutated_golden_is_refused_precisely(golden, name, pattern, replacement,
 
 def test_truncated_xml_is_not_xml(golden):
     data = golden()
-    error = refused(data[: len(data) // 2])
+    error = refused(data[: data.index(b"</edXML:MessageHeader>")])
     assert error.code == "not_xml"
-    assert error.message.startswith("Not well-formed XML: ")
+    assert error.message.startswith("Not well-formed XML: Premature end of data in tag MessageHeader")
+
+
+def test_syntax_error_names_the_libxml2_error_and_position(golden):
+    data = golden().replace(b"</edXML:Subject>", b"</edXML:Subjet>", 1)
+    error = refused(data)
+    assert error.code == "not_xml"
+    assert error.message.startswith("Not well-formed XML: Opening and ending tag mismatch: Subject line 39 and Subjet")
 
 
 @pytest.mark.parametrize("data,message", [
