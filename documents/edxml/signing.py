@@ -11,8 +11,6 @@ covered through the manifest only if the signer adds digests of them (not done h
 """
 from __future__ import annotations
 
-import copy
-
 from lxml import etree
 
 __all__ = ["safe_xml_parser", "envelope_signing_bytes", "find_signature", "insert_signature"]
@@ -45,23 +43,33 @@ def insert_signature(envelope: etree._Element, signature: etree._Element) -> Non
 
 
 def envelope_signing_bytes(envelope: etree._Element) -> bytes:
-    """The bytes a package signature covers (see the module docstring). ``envelope`` is not changed."""
-    parent = envelope.getparent()
-    if parent is not None:
-        # Copy the root with only this envelope, so in-scope namespaces stay as in the document.
-        root = etree.Element(parent.tag, nsmap=parent.nsmap)
-        root.append(copy.deepcopy(envelope))
-        envelope = root[0]
-    else:
-        envelope = copy.deepcopy(envelope)
+    """
+    The bytes a package signature covers (see the module docstring). The Signature element is
+    taken out for the canonicalisation and put back exactly where it was, so ``envelope`` ends
+    unchanged. (Canonicalising a deep copy instead is wrong: lxml re-declares namespaces on
+    copies and the result no longer matches the document.)
+    """
     signature = find_signature(envelope)
-    if signature is not None:
-        holder = signature.getparent()
-        if signature.tail:
-            previous = signature.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + signature.tail
-            else:
-                holder.text = (holder.text or "") + signature.tail
-        holder.remove(signature)
-    return etree.tostring(envelope, method="c14n", exclusive=False, with_comments=False)
+    if signature is None:
+        return etree.tostring(envelope, method="c14n", exclusive=False, with_comments=False)
+    holder = signature.getparent()
+    index = holder.index(signature)
+    previous = signature.getprevious()
+    tail = signature.tail
+    saved = previous.tail if previous is not None else holder.text
+    # Enveloped-signature transform: the element goes, the text around it stays.
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            holder.text = (holder.text or "") + tail
+    holder.remove(signature)
+    try:
+        return etree.tostring(envelope, method="c14n", exclusive=False, with_comments=False)
+    finally:
+        if previous is not None:
+            previous.tail = saved
+        else:
+            holder.text = saved
+        holder.insert(index, signature)
+        signature.tail = tail
