@@ -33,6 +33,10 @@ class SigningKey(models.Model):
         "signatures.Certificate", verbose_name=_("certificate"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
+    seal_path = models.CharField(
+        _("seal image"), max_length=500, blank=True,
+        help_text=_("PNG with transparent background in the default storage; the sample seal when empty."),
+    )
     secret_name = models.CharField(
         _("secret name"), max_length=100, help_text=_("Name of the passphrase or PIN secret (not the secret itself).")
     )
