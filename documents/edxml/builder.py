@@ -49,8 +49,8 @@ __all__ = [
 Signer = Callable[[bytes], etree._Element]
 
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-# 3 * 2**18 bytes encode to exactly 1 MiB of base64 with no padding in the middle.
-_RAW_CHUNK = 3 * 2**18
+# 3 * 2**16 bytes encode to exactly 256 KiB of base64 with no padding in the middle.
+_RAW_CHUNK = 3 * 2**16
 
 _ENVELOPE = "edXML/edXMLEnvelope"
 _HEADER = f"{_ENVELOPE}/edXMLHeader"
@@ -393,7 +393,7 @@ def _write_package(out, envelope_bytes: bytes, attachments) -> None:
     stream, owned = _open_output(out)
     try:
         stream.write(_XML_DECLARATION)
-        with etree.xmlfile(stream, encoding="UTF-8", buffered=True) as xf:
+        with etree.xmlfile(stream, encoding="UTF-8", buffered=False) as xf:
             with xf.element(_q("edXML"), nsmap={None: NAMESPACE}):
                 xf.write("\n  ")
                 xf.flush()
