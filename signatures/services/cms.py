@@ -12,7 +12,7 @@ from django.utils import timezone
 from ..choices import SignedFileKind
 from .pdf import key_usage_constraints
 from .reasons import Reason
-from .results import FileResult, classify_cms_status, finish_record, refine_chain_failure
+from .results import FileResult, classify_cms_status, embedded_certs, finish_record, refine_chain_failure
 from .truststore import PortalAlgorithmPolicy, TrustMaterial
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ def load_signed_data(p7s: bytes) -> cms.SignedData:
 
 
 def verify_detached_cms(content: bytes, p7s: bytes, material: TrustMaterial) -> FileResult:
-    from pyhanko.sign.general import SignedDataCerts
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
     from pyhanko.sign.validation.utils import CMSAlgorithmUsagePolicy
@@ -49,7 +48,7 @@ def verify_detached_cms(content: bytes, p7s: bytes, material: TrustMaterial) -> 
                   "reason_code": Reason.MALFORMED_SIGNATURE, "error": str(exc)[:500], "type": "signature"}
         result.signatures.append(finish_record(record, 1))
         return result
-    embedded = list(SignedDataCerts.from_signed_data(signed_data).other)
+    embedded = embedded_certs(signed_data)
     try:
         async def _validate():
             st = await async_validate_detached_cms(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .. import conf
 from .reasons import Reason
-from .results import FileResult, classify_cms_status, finish_record, iso, refine_chain_failure
+from .results import FileResult, classify_cms_status, embedded_certs, finish_record, iso, refine_chain_failure
 from .truststore import PortalAlgorithmPolicy, TrustMaterial
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ def verify_pdf(content: bytes, material: TrustMaterial, *, etsi_report: bool = F
 
 
 async def _verify_all(embedded, material: TrustMaterial, result: FileResult, *, etsi_report: bool) -> None:
-    from pyhanko.sign.general import SignedDataCerts
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature, async_validate_pdf_timestamp
     from pyhanko.sign.validation.utils import CMSAlgorithmUsagePolicy
@@ -56,25 +55,22 @@ async def _verify_all(embedded, material: TrustMaterial, result: FileResult, *, 
     for number, emb in enumerate(embedded, start=1):
         is_timestamp = emb.sig_object_type == "/DocTimeStamp"
         evidence = _signature_evidence(emb)
-        try:
-            embedded_certs = list(SignedDataCerts.from_signed_data(emb.signed_data).other)
-        except Exception:  # noqa: BLE001
-            embedded_certs = []
+        carried = embedded_certs(emb.signed_data)
         try:
             if is_timestamp:
                 status = await async_validate_pdf_timestamp(
-                    emb, validation_context=material.validation_context(other_certs=embedded_certs)
+                    emb, validation_context=material.validation_context(other_certs=carried)
                 )
             else:
                 status = await async_validate_pdf_signature(
                     emb,
-                    signer_validation_context=material.validation_context(other_certs=embedded_certs),
-                    ts_validation_context=material.validation_context(other_certs=embedded_certs),
+                    signer_validation_context=material.validation_context(other_certs=carried),
+                    ts_validation_context=material.validation_context(other_certs=carried),
                     key_usage_settings=key_usage_constraints(),
                     algorithm_policy=algorithm_policy,
                 )
             record = classify_cms_status(status, now=now)
-            await refine_chain_failure(record, status, material, embedded_certs)
+            await refine_chain_failure(record, status, material, carried)
             if is_timestamp:
                 record["timestamp_time"] = iso(status.timestamp)
                 record["signing_time"] = iso(status.timestamp)

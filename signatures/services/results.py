@@ -96,6 +96,16 @@ def chain_summary(path) -> list[dict]:
     return out
 
 
+def embedded_certs(signed_data) -> list:
+    """Certificates carried in a CMS SignedData besides the signer's (chain building help)."""
+    from pyhanko.sign.general import extract_certificate_info
+
+    try:
+        return list(extract_certificate_info(signed_data).other_certs)
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
 def _indic_name(status) -> str:
     indic = getattr(status, "trust_problem_indic", None)
     return indic.name if indic is not None else ""

@@ -96,6 +96,9 @@ def _fill(verification: Verification, *, content: bytes, result: FileResult, mat
     verification.etsi_report = result.etsi_report
     verification.verified_at = timezone.now()
     verification.status = VerificationStatus.DONE
+    # XML: the signed document exactly as signxml returned it. Not stored; callers that go on
+    # to read the XML must use these bytes, never the input (signature wrapping).
+    verification.signed_content = result.signed_content
     verification.evidence = {
         **result.evidence,
         "file_sha256": verification.file_sha256,
