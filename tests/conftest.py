@@ -9,9 +9,16 @@ import pytest
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
+    # A queue of our own: a worker started by this run never takes another run's tasks.
+    queue = f"egov-test-{os.getpid()}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    from egov.celery import app
+
+    app.conf.task_default_queue = queue
     if os.environ.get("EGOV_REQUIRE_SERVICES") != "1":
         return
-    from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"]
     broker = settings.CELERY_BROKER_URL
@@ -36,3 +43,30 @@ def user_factory(db):
     from tests.factories import UserFactory
 
     return UserFactory
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and this run's own queue."""
+    from egov.workers import WorkerProcess
+
+    with django_db_blocker.unblock():
+        worker = WorkerProcess(concurrency=2, extra_env={"DJANGO_SETTINGS_MODULE": "egov.settings.test"}).start()
+    yield worker
+    worker.stop()
+
+
+def run_manage(*args: str, timeout: float = 300, env: dict | None = None):
+    """Run ``manage.py`` in a subprocess on the test database; returns CompletedProcess."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from egov.workers import database_url_of_current_connection
+
+    full_env = {**os.environ, "DATABASE_URL": database_url_of_current_connection(),
+                "DJANGO_SETTINGS_MODULE": "egov.settings.test", "EGOV_VAR_DIR": str(settings.VAR_DIR),
+                "CELERY_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE + "-sub", **(env or {})}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -135,7 +135,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.1,  # the default 1 s would add up to a second to every task pickup
     }
+    for _sub in ("queue", "control"):
+        (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 else:
     # Redis: a message not acknowledged within an hour is redelivered (acks_late).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
@@ -152,11 +155,27 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Filled by the apps (documents: sweeper, reminders); see egov/celery.py.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
+# Publishing must not hang a user's request when the broker is down: the dispatch rows are
+# already committed and the sweeper enqueues them later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-dispatches": {"task": "documents.tasks.sweep_dispatches_task",
+                         "schedule": env.float("DELIVERY_SWEEP_EVERY", default=15.0)},
+    "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
+}
 # A worker writes a heartbeat row this often; /healthz wants one younger than WORKER_STALE_AFTER.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=10)
 WORKER_STALE_AFTER = env.int("WORKER_STALE_AFTER", default=60)
+
+# --- Documents and delivery ----------------------------------------------------------------
+DOCUMENTS_MAX_ATTACHMENT_BYTES = env.int("DOCUMENTS_MAX_ATTACHMENT_BYTES", default=50 * 1024 * 1024)
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)     # local recipients per delivery task
+DELIVERY_STUCK_AFTER = env.int("DELIVERY_STUCK_AFTER", default=60)    # seconds before the sweeper re-enqueues
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)   # then the dispatch is "failed"
+DELIVERY_BACKOFF_BASE = env.int("DELIVERY_BACKOFF_BASE", default=5)   # seconds, doubled per attempt, jittered
+DELIVERY_BACKOFF_MAX = env.int("DELIVERY_BACKOFF_MAX", default=3600)
+NOTIFICATIONS_EMAIL = env.bool("NOTIFICATIONS_EMAIL", default=False)  # also e-mail notifications
 
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {

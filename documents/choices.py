@@ -1,0 +1,145 @@
+"""Choices of the documents app: NĐ 30/2020 document types, urgency, secrecy, edXML statuses."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class DocumentType(models.TextChoices):
+    """NĐ 30/2020 Phụ lục III. The value is the abbreviation used in notations (công văn has none)."""
+
+    CONG_VAN = "CV", _("Official letter")
+    NGHI_QUYET = "NQ", _("Resolution")
+    QUYET_DINH = "QĐ", _("Decision")
+    CHI_THI = "CT", _("Directive")
+    QUY_CHE = "QC", _("Regulation")
+    QUY_DINH = "QyĐ", _("Rules")
+    THONG_CAO = "TC", _("Communiqué")
+    THONG_BAO = "TB", _("Notice")
+    HUONG_DAN = "HD", _("Guidance")
+    CHUONG_TRINH = "CTr", _("Programme")
+    KE_HOACH = "KH", _("Plan")
+    PHUONG_AN = "PA", _("Scheme")
+    DE_AN = "ĐA", _("Project proposal")
+    DU_AN = "DA", _("Project")
+    BAO_CAO = "BC", _("Report")
+    BIEN_BAN = "BB", _("Minutes")
+    TO_TRINH = "TTr", _("Submission")
+    HOP_DONG = "HĐ", _("Contract")
+    CONG_DIEN = "CĐ", _("Official telegram")
+    BAN_GHI_NHO = "BGN", _("Memorandum")
+    BAN_THOA_THUAN = "BTT", _("Agreement")
+    GIAY_UY_QUYEN = "GUQ", _("Power of attorney")
+    GIAY_MOI = "GM", _("Invitation")
+    GIAY_GIOI_THIEU = "GGT", _("Letter of introduction")
+    GIAY_NGHI_PHEP = "GNP", _("Leave permit")
+    PHIEU_GUI = "PG", _("Dispatch slip")
+    PHIEU_CHUYEN = "PC", _("Transfer slip")
+    PHIEU_BAO = "PB", _("Notification slip")
+    THU_CONG = "THU", _("Public letter")
+    SAO_Y = "SY", _("Certified copy")
+    TRICH_SAO = "TrS", _("Extract copy")
+    SAO_LUC = "SL", _("Transcribed copy")
+
+
+# Vietnamese type names as they appear in registers and edXML TypeName.
+DOCUMENT_TYPE_NAMES_VI = {
+    "CV": "Công văn", "NQ": "Nghị quyết", "QĐ": "Quyết định", "CT": "Chỉ thị", "QC": "Quy chế", "QyĐ": "Quy định",
+    "TC": "Thông cáo", "TB": "Thông báo", "HD": "Hướng dẫn", "CTr": "Chương trình", "KH": "Kế hoạch",
+    "PA": "Phương án", "ĐA": "Đề án", "DA": "Dự án", "BC": "Báo cáo", "BB": "Biên bản", "TTr": "Tờ trình",
+    "HĐ": "Hợp đồng", "CĐ": "Công điện", "BGN": "Bản ghi nhớ", "BTT": "Bản thỏa thuận", "GUQ": "Giấy ủy quyền",
+    "GM": "Giấy mời", "GGT": "Giấy giới thiệu", "GNP": "Giấy nghỉ phép", "PG": "Phiếu gửi", "PC": "Phiếu chuyển",
+    "PB": "Phiếu báo", "THU": "Thư công", "SY": "Bản sao y", "TrS": "Bản trích sao", "SL": "Bản sao lục",
+}
+# Types whose notation carries no type abbreviation (NĐ 30: công văn, thư công).
+TYPES_WITHOUT_ABBREVIATION = {"CV", "THU"}
+
+
+class Urgency(models.IntegerChoices):
+    """edXML OtherInfo/Priority values."""
+
+    NORMAL = 0, _("Normal")
+    URGENT = 1, _("Urgent")
+    VERY_URGENT = 2, _("Very urgent")
+    FLASH = 3, _("Flash")
+    FLASH_TIMED = 4, _("Flash, timed")
+
+
+class Secrecy(models.IntegerChoices):
+    NONE = 0, _("Not secret")
+    CONFIDENTIAL = 1, _("Confidential (Mật)")
+    SECRET = 2, _("Secret (Tối mật)")
+    TOP_SECRET = 3, _("Top secret (Tuyệt mật)")
+
+
+class BusinessType(models.IntegerChoices):
+    """edXML Bussiness/BussinessDocType."""
+
+    NEW = 0, _("New")
+    REVOCATION = 1, _("Revocation")
+    UPDATE = 2, _("Update")
+    REPLACEMENT = 3, _("Replacement")
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    REVOKED = "revoked", _("Revoked")
+
+
+class AttachmentKind(models.TextChoices):
+    MAIN = "main", _("Main file")
+    APPENDIX = "appendix", _("Appendix")
+
+
+class RegisterDirection(models.TextChoices):
+    OUTGOING = "outgoing", pgettext_lazy("register", "Outgoing")
+    INCOMING = "incoming", pgettext_lazy("register", "Incoming")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
+
+
+class StatusCode(models.TextChoices):
+    """edXML business status codes (QCVN 102:2016), reported by the recipient to the sender."""
+
+    ARRIVED = "01", _("Arrived")
+    REJECTED = "02", _("Rejected")
+    ACCEPTED = "03", _("Accepted")
+    ASSIGNED = "04", _("Assigned")
+    IN_PROGRESS = "05", _("In progress")
+    DONE = "06", _("Done")
+    TAKE_BACK_REQUESTED = "13", _("Take-back requested")
+    REQUEST_AGREED = "15", _("Request agreed")
+    REQUEST_REFUSED = "16", _("Request refused")
+
+
+class IncomingStatus(models.TextChoices):
+    ARRIVED = "arrived", _("Arrived")
+    REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", _("Accepted")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RequestKind(models.TextChoices):
+    TAKE_BACK = "take_back", _("Take back")
+    UPDATE = "update", _("Update")
+
+
+class HandlerRole(models.TextChoices):
+    MAIN = "main", _("Main handler")
+    CO = "co", _("Co-handler")
+    INFO = "info", _("For information")
+
+
+class EventKind(models.TextChoices):
+    TRANSPORT = "transport", _("Delivery")
+    BUSINESS = "business", _("Status")
+    NOTE = "note", _("Note")

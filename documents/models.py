@@ -1,1 +1,0 @@
-"""Models of the documents app (built by the exchange-core issue)."""

@@ -1,0 +1,199 @@
+"""Dispatches (one per document × recipient), their events, and the recipient's incoming records."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit
+
+from ..choices import (
+    DeliveryState,
+    EventKind,
+    HandlerRole,
+    IncomingStatus,
+    RequestKind,
+    StatusCode,
+    Urgency,
+)
+from .documents import Document
+from .registers import Register
+
+__all__ = ["Dispatch", "DispatchEvent", "IncomingRecord", "IncomingAssignment", "HandlingNote"]
+
+
+class Dispatch(models.Model):
+    """
+    Hand-over of one Document to one recipient Unit: the delivery state machine
+    (pending → sending → delivered, or retrying → failed) and the latest business status the
+    recipient reported (edXML 01–16). Never deleted: with its events it is the proof of dispatch.
+    """
+
+    document = models.ForeignKey(Document, verbose_name=_("document"), on_delete=models.PROTECT,
+                                 related_name="dispatches")
+    recipient = models.ForeignKey(Unit, verbose_name=_("recipient"), on_delete=models.PROTECT,
+                                  related_name="received_dispatches")
+    addressed_to = models.ForeignKey(
+        Unit, verbose_name=_("addressed to"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("The unit the sender picked, when it no longer existed and its successor received instead."))
+    sender = models.ForeignKey(Unit, verbose_name=_("sender"), on_delete=models.PROTECT, related_name="sent_dispatches")
+    is_remote = models.BooleanField(_("remote"), default=False)
+    state = models.CharField(_("delivery state"), max_length=10, choices=DeliveryState.choices,
+                             default=DeliveryState.PENDING)
+    state_reason = models.CharField(_("reason"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    consignment_id = models.UUIDField(_("consignment id"), default=uuid.uuid4, editable=False)
+    status_code = models.CharField(_("status"), max_length=2, choices=StatusCode.choices, blank=True)
+    status_at = models.DateTimeField(_("status time"), null=True, blank=True)
+    status_by = models.CharField(_("status reported by"), max_length=200, blank=True)
+    status_note = models.CharField(_("status note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "pk"]
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "recipient"], name="documents_dispatch_unique_document_recipient"),
+        ]
+        indexes = [
+            # The sweeper's work queue: unfinished dispatches by age.
+            models.Index(fields=["state", "enqueued_at"], name="documents_dispatch_queue",
+                         condition=Q(state__in=["pending", "sending", "retrying"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.recipient_id} [{self.state}]"
+
+
+class DispatchEvent(models.Model):
+    """
+    One transition of a dispatch: a delivery state (kind ``transport``) or a business status
+    from the recipient (kind ``business``, edXML code), with time and actor. Append-only.
+    """
+
+    dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
+    code = models.CharField(_("code"), max_length=12)
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(_("actor name"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["dispatch", "at", "pk"]
+        verbose_name = _("dispatch event")
+        verbose_name_plural = _("dispatch events")
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id} {self.kind}:{self.code} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class IncomingRecord(models.Model):
+    """
+    A document as received by one unit (văn bản đến): arrival, registration with an incoming
+    number, assignment, handling, completion. Exactly one per dispatch: the unique dispatch
+    key makes a repeated or concurrent delivery harmless.
+    """
+
+    dispatch = models.OneToOneField(Dispatch, verbose_name=_("dispatch"), on_delete=models.PROTECT,
+                                    related_name="incoming")
+    unit = models.ForeignKey(Unit, verbose_name=_("recipient unit"), on_delete=models.PROTECT, related_name="incoming")
+    document = models.ForeignKey(Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="+")
+    sender = models.ForeignKey(Unit, verbose_name=_("sender"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=IncomingStatus.choices,
+                              default=IncomingStatus.ARRIVED)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices, default=Urgency.NORMAL)
+    arrived_at = models.DateTimeField(_("arrived at"))
+    register = models.ForeignKey(Register, verbose_name=_("register"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="incoming_records")
+    incoming_number = models.PositiveIntegerField(_("incoming number"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    rejected_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    main_handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("main handler"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    instruction = models.TextField(_("instruction"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    reply_document = models.ForeignKey(Document, verbose_name=_("reply document"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    open_request = models.CharField(_("open request"), max_length=10, choices=RequestKind.choices, blank=True)
+    open_request_reason = models.CharField(_("request reason"), max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+    last_reminded_on = models.DateField(_("last reminder"), null=True, blank=True)
+    search_text = models.CharField(max_length=800, default="", editable=False)
+
+    class Meta:
+        ordering = ["-arrived_at", "-pk"]
+        verbose_name = _("incoming document")
+        verbose_name_plural = _("incoming documents")
+        constraints = [
+            models.UniqueConstraint(fields=["register", "incoming_number"], condition=Q(incoming_number__isnull=False),
+                                    name="documents_incoming_unique_register_number"),
+        ]
+        indexes = [
+            # The inbox: one unit's records newest first, optionally by status.
+            models.Index(fields=["unit", "-arrived_at", "-id"], name="documents_incoming_inbox"),
+            models.Index(fields=["unit", "status", "-arrived_at"], name="documents_incoming_status"),
+            models.Index(fields=["deadline"], name="documents_incoming_deadline",
+                         condition=Q(status__in=["accepted", "assigned", "in_progress"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} ← {self.document_id} [{self.status}]"
+
+
+class IncomingAssignment(models.Model):
+    """A person assigned to an incoming document: main handler, co-handler or for information."""
+
+    incoming = models.ForeignKey(IncomingRecord, verbose_name=_("incoming document"), on_delete=models.PROTECT,
+                                 related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="incoming_assignments")
+    role = models.CharField(_("role"), max_length=10, choices=HandlerRole.choices)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["incoming", "role", "pk"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["user", "is_active"], name="documents_assign_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} #{self.incoming_id}"
+
+
+class HandlingNote(models.Model):
+    """A handler's note on an incoming document, with the progress reported."""
+
+    incoming = models.ForeignKey(IncomingRecord, verbose_name=_("incoming document"), on_delete=models.PROTECT,
+                                 related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
+                               related_name="+")
+    text = models.TextField(_("note"))
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["incoming", "created_at", "pk"]
+        verbose_name = _("handling note")
+        verbose_name_plural = _("handling notes")
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,266 @@
+"""Drafting and issuing outgoing documents; attachments checked by content."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import mimetypes
+import os
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from units.choices import Role
+from units.models import Unit
+
+from ..choices import (
+    TYPES_WITHOUT_ABBREVIATION,
+    AttachmentKind,
+    BusinessType,
+    DocumentStatus,
+    RegisterDirection,
+    Secrecy,
+)
+from ..models import Attachment, Document
+from .common import InvalidInput, StateError, audit_record, require_role
+from .registers import register_allocate
+
+__all__ = [
+    "document_create",
+    "document_update",
+    "document_issue",
+    "attachment_add",
+    "attachment_remove",
+    "detect_mime",
+    "document_series",
+    "DRAFT_FIELDS",
+]
+
+DRAFTER_ROLES = (Role.CLERK, Role.LEADER, Role.SPECIALIST)
+DRAFT_FIELDS = {
+    "doc_type", "notation_suffix", "is_normative", "place", "subject", "content", "signer_name", "signer_position",
+    "signer_competence", "urgency", "secrecy", "due_date", "recipients_text", "page_amount", "business_type",
+    "related_document", "business_reason",
+}
+
+OFFICE_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/x-ole-storage",
+}
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "DOCUMENTS_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024)
+
+
+def _allowed_appendix_types() -> set[str]:
+    return set(getattr(settings, "DOCUMENTS_ALLOWED_MIME_TYPES", None) or (
+        {"application/pdf", "application/zip", "image/png", "image/jpeg", "application/xml", "text/xml"} | OFFICE_TYPES))
+
+
+def detect_mime(head: bytes) -> str | None:
+    """The MIME type from the file's first bytes (magic numbers), never from its name."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<edXML"):
+        return "application/xml"
+    return None
+
+
+def _name_matches(name: str, mime: str) -> bool:
+    """The extension, if any, must not claim another type than the content has."""
+    ext = os.path.splitext(name)[1].lower()
+    if not ext:
+        return True
+    guessed = mimetypes.guess_type(name)[0]
+    if guessed is None or guessed == mime:
+        return True
+    families = [OFFICE_TYPES | {"application/zip"}, {"application/xml", "text/xml"}]
+    return any(guessed in f and mime in f for f in families)
+
+
+def _check_editable(document: Document) -> None:
+    if document.status != DocumentStatus.DRAFT:
+        raise StateError(_("This document has been issued and can no longer be changed; "
+                           "send an update, replacement or revocation document instead."))
+
+
+def _validate_fields(fields: dict, owner_unit: Unit) -> None:
+    subject = fields.get("subject")
+    if subject is not None and not subject.strip():
+        raise InvalidInput(_("The subject (trích yếu) is required."), field="subject")
+    if subject is not None and len(subject) > 500:
+        raise InvalidInput(_("The subject may not exceed 500 characters."), field="subject")
+    related = fields.get("related_document")
+    btype = fields.get("business_type", BusinessType.NEW)
+    if btype != BusinessType.NEW:
+        if related is None:
+            raise InvalidInput(_("A revocation, update or replacement must name the earlier document."),
+                               field="related_document")
+        if related.owner_unit_id != owner_unit.pk or related.status == DocumentStatus.DRAFT:
+            raise InvalidInput(_("The earlier document must be an issued document of your unit."),
+                               field="related_document")
+
+
+@transaction.atomic
+def document_create(*, owner_unit: Unit, acting_user, subject: str, **fields) -> Document:
+    """Create a draft of ``owner_unit``; clerks, leaders and specialists may draft."""
+    require_role(user=acting_user, unit=owner_unit, roles=DRAFTER_ROLES)
+    unknown = set(fields) - DRAFT_FIELDS
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    fields["subject"] = subject
+    _validate_fields(fields, owner_unit)
+    doc = Document(owner_unit=owner_unit, created_by=acting_user, status=DocumentStatus.DRAFT, **fields)
+    doc.full_clean(exclude=["register", "document_id"])
+    doc.save()
+    audit_record(actor=acting_user, unit=owner_unit, verb="document.created", obj=doc,
+                 details={"subject": doc.subject[:200]})
+    return doc
+
+
+@transaction.atomic
+def document_update(*, document: Document, acting_user, **fields) -> Document:
+    doc = Document.objects.select_for_update(no_key=True).get(pk=document.pk)
+    require_role(user=acting_user, unit=doc.owner_unit, roles=DRAFTER_ROLES)
+    _check_editable(doc)
+    unknown = set(fields) - DRAFT_FIELDS
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    merged = {"business_type": doc.business_type, "related_document": doc.related_document, **fields}
+    _validate_fields(merged, doc.owner_unit)
+    changed = {}
+    for key, value in fields.items():
+        if getattr(doc, key) != value:
+            changed[key] = str(value)[:200]
+            setattr(doc, key, value)
+    if changed:
+        doc.full_clean(exclude=["register", "document_id"])
+        doc.save()
+        audit_record(actor=acting_user, unit=doc.owner_unit, verb="document.updated", obj=doc, details=changed)
+    return doc
+
+
+def document_series(document: Document) -> str:
+    """NĐ 30 Điều 15: secret documents and each type of normative document keep their own series."""
+    if document.secrecy != Secrecy.NONE:
+        return "secret"
+    if document.is_normative:
+        return f"normative-{document.doc_type}"
+    return "general"
+
+
+@transaction.atomic
+def document_issue(*, document: Document, acting_user, issued_on: datetime.date | None = None) -> Document:
+    """
+    Allocate the number from the unit's outgoing register of the issue year, build the
+    notation and the DocumentId, and freeze the document. Clerks only.
+    """
+    doc = Document.objects.select_for_update(no_key=True).select_related("owner_unit").get(pk=document.pk)
+    require_role(user=acting_user, unit=doc.owner_unit, roles=(Role.CLERK,))
+    _check_editable(doc)
+    problems = []
+    if not doc.signer_name.strip():
+        problems.append(("signer_name", _("The signer is required before issuing.")))
+    if doc.doc_type in TYPES_WITHOUT_ABBREVIATION and not doc.notation_suffix:
+        problems.append(("notation_suffix", _("An official letter needs the drafting unit or field "
+                                              "for its notation (e.g. VP).")))
+    if doc.secrecy == Secrecy.NONE and not doc.attachments.filter(kind=AttachmentKind.MAIN).exists():
+        problems.append(("attachments", _("Attach the main file (PDF) before issuing.")))
+    if problems:
+        field, message = problems[0]
+        raise InvalidInput(message, field=field)
+    issued_on = issued_on or timezone.localdate()
+    register, number = register_allocate(unit=doc.owner_unit, direction=RegisterDirection.OUTGOING,
+                                         year=issued_on.year, series=document_series(doc))
+    doc.register, doc.number, doc.issued_on = register, number, issued_on
+    doc.notation = doc.build_notation()
+    if doc.is_normative:
+        # Legal normative documents carry the year in their number: 15/2026/QĐ-UBND.
+        doc.notation = f"{issued_on.year}/{doc.notation}"
+    # Secret documents never travel electronically (QĐ 28/2018) and have no exchange identifier;
+    # their own series would otherwise repeat the numbers of the general one.
+    if doc.secrecy == Secrecy.NONE:
+        doc.document_id = f"{doc.owner_unit.code},{issued_on:%Y/%m/%d},{doc.number_notation}"
+    doc.status = DocumentStatus.ISSUED
+    doc.issued_at = timezone.now()
+    doc.save()
+    audit_record(actor=acting_user, unit=doc.owner_unit, verb="document.issued", obj=doc,
+                 details={"number": doc.number_notation, "register": register.pk})
+    return doc
+
+
+@transaction.atomic
+def attachment_add(*, document: Document, acting_user, upload, name: str | None = None,
+                   kind: str = AttachmentKind.MAIN, description: str = "") -> Attachment:
+    """
+    Store a file of a draft. The type is detected from the content; the main file must be a
+    PDF; the size is bounded; the SHA-256 is computed while streaming. A rejected file leaves
+    nothing behind.
+    """
+    doc = Document.objects.select_for_update(no_key=True).get(pk=document.pk)
+    require_role(user=acting_user, unit=doc.owner_unit, roles=DRAFTER_ROLES)
+    _check_editable(doc)
+    if isinstance(upload, (bytes, bytearray)):
+        upload = ContentFile(bytes(upload), name=name or "file")
+    name = os.path.basename(name or getattr(upload, "name", "") or "file")[:255]
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, os.SEEK_END)
+        size = upload.tell()
+    if size == 0:
+        raise InvalidInput(_("The file %(name)s is empty.") % {"name": name}, field="file")
+    if size > _max_bytes():
+        raise InvalidInput(_("The file %(name)s is too large (%(size)d MB; the limit is %(limit)d MB).")
+                           % {"name": name, "size": size // 2**20, "limit": _max_bytes() // 2**20}, field="file")
+    upload.seek(0)
+    head = upload.read(8192)
+    mime = detect_mime(head)
+    if kind == AttachmentKind.MAIN and mime != "application/pdf":
+        raise InvalidInput(_("The main file must be a PDF document; %(name)s is not.") % {"name": name}, field="file")
+    if mime is None or mime not in _allowed_appendix_types():
+        raise InvalidInput(_("The type of %(name)s is not accepted (PDF, Word, Excel, images, ZIP, XML).")
+                           % {"name": name}, field="file")
+    if not _name_matches(name, mime):
+        raise InvalidInput(_("The content of %(name)s does not match its file name.") % {"name": name}, field="file")
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    sha = digest.hexdigest()
+    if kind == AttachmentKind.MAIN:
+        old = doc.attachments.filter(kind=AttachmentKind.MAIN).first()
+        if old is not None:
+            old.delete()  # a draft's main file is replaced, not kept twice
+    att = Attachment(document=doc, kind=kind, original_name=name, description=description[:255], size=size,
+                     sha256=sha, mime_type=mime, uploaded_by=acting_user,
+                     position=doc.attachments.count())
+    upload.seek(0)
+    storage_name = f"attachments/{sha[:2]}/{sha}"
+    if not default_storage.exists(storage_name):
+        storage_name = default_storage.save(storage_name, File(upload, name=storage_name))
+    att.file.name = storage_name
+    att.save()
+    audit_record(actor=acting_user, unit=doc.owner_unit, verb="attachment.added", obj=att,
+                 details={"document": doc.pk, "name": name, "sha256": sha, "size": size, "mime": mime})
+    return att
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, acting_user) -> None:
+    doc = Document.objects.select_for_update(no_key=True).get(pk=attachment.document_id)
+    require_role(user=acting_user, unit=doc.owner_unit, roles=DRAFTER_ROLES)
+    _check_editable(doc)
+    audit_record(actor=acting_user, unit=doc.owner_unit, verb="attachment.removed", obj=attachment,
+                 details={"document": doc.pk, "name": attachment.original_name})
+    attachment.delete()  # files are content-addressed and may be shared: the stored blob stays

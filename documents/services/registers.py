@@ -1,0 +1,144 @@
+"""
+Registers (sổ văn bản đi / đến): atomic number allocation and the NĐ 30 column layouts.
+
+Allocation locks the register's counter row for the rest of the caller's transaction, so two
+requests never get the same number, and a transaction that rolls back returns its number
+(no gap). A new calendar year is a new register row: numbering restarts at 1 on 1 January.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from units.models import Unit
+
+from ..choices import RegisterDirection
+from ..models import Document, IncomingRecord, Register
+
+__all__ = [
+    "register_get_or_create",
+    "register_allocate",
+    "register_rows",
+    "register_columns",
+    "register_export_csv",
+    "register_export_xlsx",
+    "REGISTER_LAYOUTS",
+]
+
+
+def register_get_or_create(*, unit: Unit, direction: str, year: int, series: str = "general") -> Register:
+    try:
+        return Register.objects.get(unit=unit, direction=direction, year=year, series=series)
+    except Register.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():  # savepoint: a concurrent creator wins, we read its row
+            return Register.objects.create(unit=unit, direction=direction, year=year, series=series)
+    except IntegrityError:
+        return Register.objects.get(unit=unit, direction=direction, year=year, series=series)
+
+
+def register_allocate(*, unit: Unit, direction: str, year: int, series: str = "general") -> tuple[Register, int]:
+    """
+    Next number of the register. Must run inside the caller's transaction (the row lock is
+    held until it commits). NO KEY lock: the counter row is updated, never deleted.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("register_allocate must run inside a transaction")
+    register = register_get_or_create(unit=unit, direction=direction, year=year, series=series)
+    register = Register.objects.select_for_update(no_key=True).get(pk=register.pk)
+    register.last_number += 1
+    register.save(update_fields=["last_number"])
+    return register, register.last_number
+
+
+def _d(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+# NĐ 30/2020 Phụ lục IV column headings (kept in Vietnamese: they are the legal layout).
+REGISTER_LAYOUTS = {
+    "outgoing": ["Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung", "Người ký",
+                 "Nơi nhận văn bản", "Đơn vị, người nhận bản lưu", "Số lượng bản", "Ngày chuyển", "Ký nhận",
+                 "Ghi chú"],
+    "incoming": ["Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu", "Ngày tháng", "Tên loại và trích yếu nội dung",
+                 "Đơn vị hoặc người nhận", "Ngày chuyển", "Ký nhận", "Ghi chú"],
+    "followup": ["Số đến", "Tên loại, số, ký hiệu, ngày tháng văn bản, cơ quan ban hành",
+                 "Đơn vị hoặc người nhận", "Thời hạn giải quyết", "Tiến độ giải quyết",
+                 "Số, ký hiệu văn bản trả lời", "Ghi chú"],
+}
+
+
+def register_columns(kind: str) -> list[str]:
+    return REGISTER_LAYOUTS[kind]
+
+
+def register_rows(*, unit: Unit, kind: str, year: int):
+    """
+    Rows of a register as lists in the NĐ 30 column order. ``kind`` is ``outgoing``,
+    ``incoming`` or ``followup``. One query (plus one for outgoing recipients).
+    """
+    if kind == "outgoing":
+        docs = (Document.objects.filter(owner_unit=unit, register__year=year,
+                                        register__direction=RegisterDirection.OUTGOING, number__isnull=False)
+                .select_related("register").order_by("register__series", "number"))
+        for d in docs:
+            yield [d.number_notation, _d(d.issued_on), f"{d.type_name_vi}: {d.subject}",
+                   " ".join(p for p in (d.signer_competence, d.signer_position, d.signer_name) if p),
+                   d.recipients_text.replace("\n", "; "), "", "", _d(d.sent_at), "",
+                   d.get_business_type_display() if d.business_type else ""]
+        return
+    qs = (IncomingRecord.objects.filter(unit=unit, register__year=year, incoming_number__isnull=False)
+          .select_related("document", "sender", "main_handler", "reply_document").order_by("incoming_number"))
+    if kind == "incoming":
+        for r in qs:
+            d = r.document
+            yield [_d(r.arrived_at), r.incoming_number, r.sender.name, d.number_notation, _d(d.issued_on),
+                   f"{d.type_name_vi}: {d.subject}",
+                   (r.main_handler.get_full_name() or r.main_handler.username) if r.main_handler else "",
+                   "", "", r.get_status_display() if r.status in ("rejected", "cancelled") else ""]
+    elif kind == "followup":
+        for r in qs.filter(deadline__isnull=False):
+            d = r.document
+            yield [r.incoming_number,
+                   f"{d.type_name_vi} {d.number_notation} {_d(d.issued_on)}, {r.sender.name}",
+                   (r.main_handler.get_full_name() or r.main_handler.username) if r.main_handler else "",
+                   _d(r.deadline), f"{r.get_status_display()} ({r.progress}%)",
+                   r.reply_document.number_notation if r.reply_document else "", ""]
+    else:
+        raise ValueError(_("Unknown register kind %(kind)s") % {"kind": kind})
+
+
+def register_export_csv(*, unit: Unit, kind: str, year: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(register_columns(kind))
+    writer.writerows(register_rows(unit=unit, kind=kind, year=year))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens Vietnamese text correctly
+
+
+def register_export_xlsx(*, unit: Unit, kind: str, year: int) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    titles = {"outgoing": "SỔ ĐĂNG KÝ VĂN BẢN ĐI", "incoming": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN",
+              "followup": "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN"}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind
+    ws.append([f"{titles[kind]} — {unit.name} — {year}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append(register_columns(kind))
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in register_rows(unit=unit, kind=kind, year=year):
+        ws.append(row)
+    for i, width in enumerate([14, 12, 40, 22, 30, 20, 10, 12, 10, 16][: len(register_columns(kind))], start=1):
+        ws.column_dimensions[chr(64 + i)].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

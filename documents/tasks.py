@@ -1,0 +1,63 @@
+"""
+Celery tasks of the documents app. Thin: they take primary keys and call services. Delivery
+tasks retry on database errors with exponential backoff and jitter; the state of record is
+the Dispatch row, never the broker message.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=2,
+             retry_backoff_max=120, retry_jitter=True, max_retries=8)
+def deliver_local_batch_task(self, dispatch_ids: list[int]) -> int:
+    """Deliver a batch of local dispatches; a dispatch that keeps failing alone is marked retrying/failed."""
+    from .services.delivery import deliver_local_batch, dispatch_record_failure
+
+    try:
+        return deliver_local_batch(dispatch_ids=dispatch_ids)
+    except (OperationalError, InterfaceError):
+        raise  # the database itself is unwell: retry the whole batch later
+    except DatabaseError as exc:
+        if len(dispatch_ids) == 1:
+            dispatch_record_failure(dispatch_id=dispatch_ids[0], error=repr(exc))
+            return 0
+        log.warning("batch delivery failed (%s); delivering one by one", exc)
+    except Exception as exc:  # noqa: BLE001 - isolate the dispatch that breaks the batch
+        if len(dispatch_ids) == 1:
+            dispatch_record_failure(dispatch_id=dispatch_ids[0], error=repr(exc))
+            return 0
+        log.warning("batch delivery failed (%r); delivering one by one", exc)
+    delivered = 0
+    for pk in dispatch_ids:
+        try:
+            delivered += deliver_local_batch(dispatch_ids=[pk])
+        except Exception as exc:  # noqa: BLE001
+            dispatch_record_failure(dispatch_id=pk, error=repr(exc))
+    return delivered
+
+
+@shared_task(acks_late=True)
+def sweep_dispatches_task() -> int:
+    from .services.delivery import dispatch_sweep
+
+    return dispatch_sweep()
+
+
+@shared_task(acks_late=True)
+def remind_overdue_task() -> int:
+    from .services.notifications import incoming_remind_overdue
+
+    return incoming_remind_overdue()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=5)
+def send_notification_emails_task(notification_ids: list[int]) -> int:
+    from .services.notifications import notifications_send_email
+
+    return notifications_send_email(notification_ids=notification_ids)

@@ -1,0 +1,43 @@
+"""Delivery through a real Celery worker process (not eager), on the configured database and broker."""
+import json
+
+import pytest
+
+from documents.harness import SEND_DAY, delivery_report, ensure_clerk, ensure_province, issue_document
+from documents.models import Dispatch
+from documents.services import document_send
+from egov.workers import wait_until
+from tests.conftest import run_manage
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_send_to_the_whole_province_is_delivered_exactly_once(live_worker):
+    unit = ensure_province()
+    clerk = ensure_clerk(unit)
+    doc = issue_document(unit, clerk, "Gửi toàn tỉnh")
+    dispatches = document_send(document=doc, acting_user=clerk, groups=["province"], on=SEND_DAY)
+    assert len(dispatches) == 452  # UBND tỉnh + 19 other departments + 20 districts + 412 communes
+    assert wait_until(lambda: delivery_report([doc])["exactly_once"], timeout=120, interval=0.2), \
+        delivery_report([doc])
+    assert not Dispatch.objects.filter(document=doc).exclude(status_code="01").exists()
+
+
+def test_worker_killed_mid_send_then_restarted():
+    proc = run_manage("exchange_faults", "--scenario", "kill-worker", "--json", timeout=400)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["killed_mid_send"] and result["exactly_once"]
+    assert result["dispatches"] == result["incoming_records"] == 452
+
+
+def test_broker_stopped_during_twenty_sends():
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is needed for the broker fault test")
+    proc = run_manage("exchange_faults", "--scenario", "stop-broker", "--json", timeout=400)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["sends"] == 20 and result["sent_while_broker_down"] == 10
+    assert result["exactly_once"] and result["duplicate_arrivals"] == 0
