@@ -1,0 +1,91 @@
+"""
+FilterSets shared by the HTML lists and the REST API (one class per list, used by both).
+Search is diacritic-insensitive: the term is reduced to the same ASCII key as the stored
+``search_text`` ("quyet dinh" finds "Quyết định").
+"""
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit
+from units.text import search_key
+
+from .choices import DeliveryState, DocumentStatus, DocumentType, IncomingStatus, StatusCode, Urgency
+from .models import Dispatch, Document, IncomingRecord
+
+__all__ = ["IncomingRecordFilterSet", "DocumentFilterSet", "DispatchFilterSet"]
+
+OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS]
+
+
+class SearchMixin:
+    def filter_q(self, queryset, name, value):
+        key = search_key(value or "")
+        return queryset.filter(search_text__contains=key) if key else queryset
+
+
+class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(choices=IncomingStatus.choices, label=_("Status"))
+    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
+    urgent = django_filters.BooleanFilter(method="filter_urgent", label=_("Urgent only"))
+    sender = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Sender"))
+    arrived_after = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__gte",
+                                              label=_("Arrived from"))
+    arrived_before = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__lte",
+                                               label=_("Arrived until"))
+    deadline_before = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("Deadline until"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    handler = django_filters.NumberFilter(method="filter_handler", label=_("Handler"))
+
+    class Meta:
+        model = IncomingRecord
+        fields = ["q", "status", "urgency", "sender", "arrived_after", "arrived_before", "deadline_before",
+                  "overdue", "handler"]
+
+    def filter_urgent(self, queryset, name, value):
+        if value is True:
+            return queryset.filter(urgency__gte=Urgency.URGENT)
+        return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        if value is True:
+            return queryset.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+        if value is False:
+            return queryset.exclude(status__in=OPEN_STATUSES, deadline__lt=today)
+        return queryset
+
+    def filter_handler(self, queryset, name, value):
+        if value:
+            return queryset.filter(assignments__user_id=value, assignments__is_active=True).distinct()
+        return queryset
+
+
+class DocumentFilterSet(SearchMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(choices=DocumentStatus.choices, label=_("Status"))
+    doc_type = django_filters.MultipleChoiceFilter(choices=DocumentType.choices, label=_("Document type"))
+    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
+    issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte", label=_("Issued from"))
+    issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte", label=_("Issued until"))
+    pending_recipients = django_filters.BooleanFilter(method="filter_pending", label=_("Recipients not accepting yet"))
+
+    class Meta:
+        model = Document
+        fields = ["q", "status", "doc_type", "urgency", "issued_after", "issued_before", "pending_recipients"]
+
+    def filter_pending(self, queryset, name, value):
+        if value is True:
+            return queryset.filter(dispatches__status_code__in=["", StatusCode.ARRIVED]).distinct()
+        return queryset
+
+
+class DispatchFilterSet(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=DeliveryState.choices, label=_("Delivery state"))
+    status_code = django_filters.MultipleChoiceFilter(choices=StatusCode.choices, label=_("Status"))
+    recipient = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Recipient"))
+
+    class Meta:
+        model = Dispatch
+        fields = ["state", "status_code", "recipient"]
