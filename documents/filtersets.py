@@ -26,8 +26,8 @@ class SearchMixin:
 
 class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=IncomingStatus.choices, label=_("Status"))
-    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
+    status = django_filters.MultipleChoiceFilter(choices=IncomingStatus.choices, distinct=False, label=_("Status"))
+    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, distinct=False, label=_("Urgency"))
     urgent = django_filters.BooleanFilter(method="filter_urgent", label=_("Urgent only"))
     sender = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Sender"))
     arrived_after = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__gte",
@@ -64,9 +64,9 @@ class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
 
 class DocumentFilterSet(SearchMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=DocumentStatus.choices, label=_("Status"))
-    doc_type = django_filters.MultipleChoiceFilter(choices=DocumentType.choices, label=_("Document type"))
-    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
+    status = django_filters.MultipleChoiceFilter(choices=DocumentStatus.choices, distinct=False, label=_("Status"))
+    doc_type = django_filters.MultipleChoiceFilter(choices=DocumentType.choices, distinct=False, label=_("Document type"))
+    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, distinct=False, label=_("Urgency"))
     issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte", label=_("Issued from"))
     issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte", label=_("Issued until"))
     pending_recipients = django_filters.BooleanFilter(method="filter_pending", label=_("Recipients not accepting yet"))
@@ -82,8 +82,8 @@ class DocumentFilterSet(SearchMixin, django_filters.FilterSet):
 
 
 class DispatchFilterSet(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=DeliveryState.choices, label=_("Delivery state"))
-    status_code = django_filters.MultipleChoiceFilter(choices=StatusCode.choices, label=_("Status"))
+    state = django_filters.MultipleChoiceFilter(choices=DeliveryState.choices, distinct=False, label=_("Delivery state"))
+    status_code = django_filters.MultipleChoiceFilter(choices=StatusCode.choices, distinct=False, label=_("Status"))
     recipient = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Recipient"))
 
     class Meta:
