@@ -172,7 +172,9 @@ class TestPKI:
         not_after: dt.datetime | None = None,
         key_usage: str = "signing",
         key_size: int | None = None,
+        ocsp_only: bool = False,
     ) -> Identity:
+        """A leaf certificate; ``ocsp_only`` declares an OCSP responder instead of a CRL."""
         issuer = issuer or self.intermediate
         key = self._key(key_size)
         if key_usage == "signing":
@@ -200,7 +202,15 @@ class TestPKI:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
         )
-        if issuer is self.intermediate:
+        if ocsp_only:
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess(
+                    [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP,
+                                            x509.UniformResourceIdentifier(CRL_BASE + "ocsp"))]
+                ),
+                critical=False,
+            )
+        elif issuer is self.intermediate:
             builder = builder.add_extension(_crl_dp("intermediate.crl"), critical=False)
         if key_usage == "tsa":
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)

@@ -36,11 +36,41 @@ class TicketError(Exception):
     """The ticket is unknown, used, expired, or the upload was refused (message for the user)."""
 
 
+def _with_acroform(pdf: bytes) -> bytes:
+    """
+    The served file gets an empty /AcroForm if it has none (one incremental update, content
+    untouched): pyHanko's difference analysis compares form state against the served
+    revision and needs a form dictionary there.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise TicketError(_("The file is not a readable PDF.")) from exc
+    if "/AcroForm" in writer.root:
+        return pdf
+    writer.root["/AcroForm"] = writer.add_object(
+        # /SigFlags as a signer sets it (SignaturesExist | AppendOnly), so adding the
+        # signature does not show up as a change of the form dictionary itself.
+        generic.DictionaryObject(
+            {generic.pdf_name("/Fields"): generic.ArrayObject(), generic.pdf_name("/SigFlags"): generic.NumberObject(3)}
+        )
+    )
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 @transaction.atomic
 def ticket_issue(*, user, content: bytes, filename: str, ttl_seconds: int | None = None) -> SigningTicket:
     """Store the PDF to be signed and return a ticket (its token goes into both URLs)."""
     if b"%PDF-" not in content[:1024]:
         raise TicketError(_("Only PDF files can be signed in the browser."))
+    content = _with_acroform(content)
     path = default_storage.save(f"signatures/tickets/{uuid.uuid4().hex}.pdf", ContentFile(content))
     return SigningTicket.objects.create(
         token=secrets.token_urlsafe(32),
@@ -97,7 +127,12 @@ def _check_upload(ticket: SigningTicket, served: bytes, content: bytes):
     if len(verification.signatures) != served_signatures + 1:
         return verification, _("The uploaded file must add exactly one signature.")
     reader = PdfFileReader(io.BytesIO(content), strict=False)
-    diff = DEFAULT_DIFF_POLICY.review_file(reader, served_revisions - 1)
+    from pyhanko.pdf_utils.misc import PdfError
+
+    try:
+        diff = DEFAULT_DIFF_POLICY.review_file(reader, served_revisions - 1)
+    except PdfError as exc:
+        diff = SuspiciousModification(str(exc))
     if isinstance(diff, SuspiciousModification) or diff.modification_level > ModificationLevel.FORM_FILLING:
         return verification, _("The file was changed beyond adding the signature.")
     new = verification.signatures[-1]
