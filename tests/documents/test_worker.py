@@ -41,3 +41,13 @@ def test_broker_stopped_during_twenty_sends():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["sends"] == 20 and result["sent_while_broker_down"] == 10
     assert result["exactly_once"] and result["duplicate_arrivals"] == 0
+
+
+def test_bench_exchange_runs_and_reports_exactly_once():
+    proc = run_manage("bench_exchange", "--json", "--runs", "1", "--sustained", "2", timeout=400)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["recipients"] == 452 and result["sustained_deliveries"] == 904
+    assert result["exactly_once"] is True
+    assert result["province_send_seconds"] > 0 and result["deliveries_per_second"] > 0
+    assert result["raw_insert_seconds"] > 0
