@@ -9,7 +9,8 @@ the parsed ``CertificateList``. The wrapper installed here answers "not on this 
 set and hands every other case to the library's own function, so the library still makes
 every decision whenever a serial *is* listed:
 
-- a serial present in the set → the original function (reason code, date, extensions);
+- a serial present in the set → the original function (reason code, date, extensions), on a
+  freshly loaded copy of the CRL so the cached object is never fully decoded;
 - a CRL without an attached index (e.g. one embedded in a file) → the original function;
 - an indirect CRL (entries carrying a certificateIssuer extension) → never indexed.
 
@@ -59,6 +60,10 @@ def install() -> bool:
         if serials is not None and isinstance(cert, asn1_x509.Certificate):
             if cert["tbs_certificate"]["serial_number"].native not in serials:
                 return None, None
+            # Listed: the library decides, on a throwaway copy. Scanning the cached object
+            # would leave its 100,000 entries decoded in memory for the life of the process
+            # (and make every garbage collection slower).
+            certificate_list = type(certificate_list).load(certificate_list.dump())
         return original(cert, cert_issuer_name, certificate_list, crl_authority_name)
 
     find_cert_in_list.__wrapped__ = original
