@@ -163,7 +163,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-dispatches": {"task": "documents.tasks.sweep_dispatches_task",
                          "schedule": env.float("DELIVERY_SWEEP_EVERY", default=15.0)},
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
+    # CRL refresh from the distribution points: does nothing unless SIGNATURES_NETWORK_FETCH is on.
+    "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
 }
+SIGNATURES_NETWORK_FETCH = env.bool("SIGNATURES_NETWORK_FETCH", default=False)
+SIGNATURES_REVOCATION_MODE = env.str("SIGNATURES_REVOCATION_MODE", default="hard-fail")
 # A worker writes a heartbeat row this often; /healthz wants one younger than WORKER_STALE_AFTER.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=10)
 WORKER_STALE_AFTER = env.int("WORKER_STALE_AFTER", default=60)
