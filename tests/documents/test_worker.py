@@ -51,3 +51,23 @@ def test_bench_exchange_runs_and_reports_exactly_once():
     assert result["exactly_once"] is True
     assert result["province_send_seconds"] > 0 and result["deliveries_per_second"] > 0
     assert result["raw_insert_seconds"] > 0
+
+
+def test_the_same_batch_enqueued_three_times_is_delivered_once(live_worker):
+    from unittest import mock
+
+    from documents.tasks import deliver_local_batch_task
+
+    unit = ensure_province()
+    clerk = ensure_clerk(unit)
+    doc = issue_document(unit, clerk, "Giao trùng lặp")
+    with mock.patch.object(deliver_local_batch_task, "delay"):  # hold the first publication back
+        dispatches = document_send(document=doc, acting_user=clerk, groups=["departments"], on=SEND_DAY)
+    ids = [d.pk for d in dispatches]
+    for _ in range(3):  # the same batch three times, picked up concurrently by the pool
+        deliver_local_batch_task.delay(ids)
+    assert wait_until(lambda: delivery_report([doc])["exactly_once"], timeout=60, interval=0.1), \
+        delivery_report([doc])
+    from documents.models import DispatchEvent
+
+    assert DispatchEvent.objects.filter(dispatch__document=doc, code="delivered").count() == len(ids)

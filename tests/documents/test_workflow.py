@@ -187,3 +187,36 @@ def test_audit_trigger_on_postgresql(province, delivered):
     with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("UPDATE documents_auditevent SET verb = 'x'")
+
+
+def test_overdue_reminders_are_emailed_when_configured(province, delivered, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from documents.tasks import send_notification_emails_task
+
+    settings.NOTIFICATIONS_EMAIL = True
+    commune = province.communes[0]
+    rec = incoming_accept(incoming=_incoming(commune), acting_user=province.clerk(commune))
+    incoming_assign(incoming=rec, acting_user=province.leader(commune), main_handler=province.specialist(commune),
+                    deadline=datetime.date.today())
+    later = datetime.date.today() + datetime.timedelta(days=3)
+    with mock.patch.object(send_notification_emails_task, "delay",
+                           side_effect=lambda ids: send_notification_emails_task.run(ids)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert incoming_remind_overdue(today=later) == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [province.specialist(commune).email]
+    assert Notification.objects.filter(kind="incoming.overdue", emailed_at__isnull=False).count() == 1
+
+
+def test_export_register_command(province, delivered, tmp_path):
+    from django.core.management import call_command
+
+    commune = province.communes[0]
+    incoming_accept(incoming=_incoming(commune), acting_user=province.clerk(commune))
+    out = tmp_path / "so-den.csv"
+    call_command("export_register", commune.code, "--kind", "incoming", "--year", str(datetime.date.today().year),
+                 "-o", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Ngày đến,Số đến,Tác giả")
+    assert "Sở Nội vụ" in text and delivered.number_notation in text
