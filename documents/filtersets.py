@@ -20,8 +20,11 @@ OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatu
 
 class SearchMixin:
     def filter_q(self, queryset, name, value):
-        key = search_key(value or "")
-        return queryset.filter(search_text__contains=key) if key else queryset
+        # Every word must occur (in any order): "quyet dinh kien toan" finds
+        # "Quyết định về việc kiện toàn …". A single word is the plain substring search.
+        for word in search_key(value or "").split()[:8]:
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
 
 
 class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
@@ -30,6 +33,7 @@ class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
     urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, distinct=False, label=_("Urgency"))
     urgent = django_filters.BooleanFilter(method="filter_urgent", label=_("Urgent only"))
     sender = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Sender"))
+    sender_q = django_filters.CharFilter(method="filter_sender_q", label=_("Sender name or code"))
     arrived_after = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__gte",
                                               label=_("Arrived from"))
     arrived_before = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__lte",
@@ -40,8 +44,15 @@ class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
 
     class Meta:
         model = IncomingRecord
-        fields = ["q", "status", "urgency", "sender", "arrived_after", "arrived_before", "deadline_before",
-                  "overdue", "handler"]
+        fields = ["q", "status", "urgency", "sender", "sender_q", "arrived_after", "arrived_before",
+                  "deadline_before", "overdue", "handler"]
+
+    def filter_sender_q(self, queryset, name, value):
+        """Sender by (part of) its name, with or without diacritics, or by its code."""
+        term = (value or "").strip()
+        if not term:
+            return queryset
+        return queryset.filter(sender__in=Unit.objects.search(term).values("pk"))
 
     def filter_urgent(self, queryset, name, value):
         if value is True:

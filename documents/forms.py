@@ -1,0 +1,141 @@
+"""
+Forms of the browser UI. They only check the shape of the input; every rule of the domain is
+checked by the services, whose errors (``ServiceError.field``) are put next to the field.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit
+
+from .choices import AttachmentKind, DocumentType, RequestKind, Urgency
+
+DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def add_service_error(form: forms.Form, exc) -> None:
+    """Show a ServiceError next to its field (or at the top of the form)."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+class DocumentForm(forms.Form):
+    """Draft of an outgoing document (văn bản đi)."""
+
+    doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices, initial=DocumentType.CONG_VAN)
+    notation_suffix = forms.CharField(label=_("Drafting unit or field"), max_length=20, required=False,
+                                      help_text=_("Last part of the notation, e.g. VP in 05/SNV-VP; required for "
+                                                  "official letters."))
+    subject = forms.CharField(label=_("Subject (trích yếu)"), max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    signer_name = forms.CharField(label=_("Signer"), max_length=100, required=False)
+    signer_position = forms.CharField(label=_("Signer's position"), max_length=100, required=False)
+    urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL)
+    due_date = forms.DateField(label=_("Due date"), required=False, input_formats=DATE_INPUTS, widget=DateInput())
+    recipients_text = forms.CharField(label=_("Recipients as printed (nơi nhận)"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    main_file = forms.FileField(label=_("Main file (PDF)"), required=False)
+    appendices = MultipleFileField(label=_("Appendices"), required=False)
+
+    def document_fields(self) -> dict:
+        data = self.cleaned_data
+        return {k: data[k] for k in ("doc_type", "notation_suffix", "subject", "signer_name", "signer_position",
+                                     "urgency", "due_date", "recipients_text")}
+
+    def uploads(self) -> list[tuple[object, str]]:
+        out = []
+        if self.cleaned_data.get("main_file"):
+            out.append((self.cleaned_data["main_file"], AttachmentKind.MAIN))
+        out += [(f, AttachmentKind.APPENDIX) for f in self.cleaned_data.get("appendices") or []]
+        return out
+
+
+class SendForm(forms.Form):
+    """Recipients: single units (tree, type-ahead) and groups."""
+
+    units = forms.ModelMultipleChoiceField(label=_("Units"), queryset=Unit.objects.all(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    groups = forms.MultipleChoiceField(label=_("Groups"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, group_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].choices = list(group_choices)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("units") and not data.get("groups"):
+            raise forms.ValidationError(_("Choose at least one recipient."), code="no_recipient")
+        return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejection"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(forms.Form):
+    main_handler = forms.ModelChoiceField(label=_("Main handler"), queryset=get_user_model().objects.none())
+    co_handlers = forms.ModelMultipleChoiceField(label=_("Co-handlers"), queryset=get_user_model().objects.none(),
+                                                 required=False, widget=forms.CheckboxSelectMultiple)
+    readers = forms.ModelMultipleChoiceField(label=_("For information"), queryset=get_user_model().objects.none(),
+                                             required=False, widget=forms.CheckboxSelectMultiple)
+    deadline = forms.DateField(label=_("Deadline"), required=False, input_formats=DATE_INPUTS, widget=DateInput())
+    instruction = forms.CharField(label=_("Instruction"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("main_handler", "co_handlers", "readers"):
+            self.fields[name].queryset = staff if staff is not None else get_user_model().objects.none()
+            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+    progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
+
+
+class FinishForm(forms.Form):
+    note = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerRequestForm(forms.Form):
+    agree = forms.TypedChoiceField(label=_("Answer"), coerce=lambda v: v == "1",
+                                   choices=[("1", _("Agree")), ("0", _("Refuse"))], widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class DispatchRequestForm(forms.Form):
+    """The sender asks one recipient to give a document back or to take an update (edXML 13)."""
+
+    dispatch = forms.ModelChoiceField(label=_("Recipient"), queryset=None)
+    kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, dispatches=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dispatch"].queryset = dispatches
+        self.fields["dispatch"].label_from_instance = lambda d: d.recipient.name

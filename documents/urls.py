@@ -1,0 +1,28 @@
+"""URLs of the browser UI; included by the project at the root."""
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("incoming/", views.incoming_list, name="incoming_list"),
+    path("incoming/<int:pk>/", views.incoming_detail, name="incoming_detail"),
+    path("incoming/<int:pk>/<slug:action>", views.incoming_action, name="incoming_action"),
+    path("outgoing/", views.outgoing_list, name="outgoing_list"),
+    path("outgoing/new/", views.document_create, name="document_create"),
+    path("outgoing/<int:pk>/", views.outgoing_detail, name="outgoing_detail"),
+    path("outgoing/<int:pk>/status", views.outgoing_status, name="outgoing_status"),
+    path("outgoing/<int:pk>/issue", views.document_issue, name="document_issue"),
+    path("outgoing/<int:pk>/attach", views.attachment_upload, name="attachment_upload"),
+    path("outgoing/<int:pk>/send", views.document_send, name="document_send"),
+    path("dispatches/<int:pk>/retry", views.dispatch_retry, name="dispatch_retry"),
+    path("outgoing/<int:pk>/request", views.dispatch_request, name="dispatch_request"),
+    path("files/<int:pk>/", views.attachment_file, name="attachment_file"),
+    path("units/search", views.unit_search, name="unit_search"),
+    path("registers/", views.register_view, name="register"),
+    path("registers/export.<str:fmt>", views.register_export, name="register_export"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read", views.notification_read, name="notifications_read"),
+    path("unit/switch", views.switch_unit, name="switch_unit"),
+]

@@ -1,0 +1,17 @@
+"""Views of the browser UI (server-rendered, htmx for partial updates). They call services and selectors only."""
+from .incoming import incoming_action, incoming_detail, incoming_list  # noqa: F401
+from .notifications import notification_list, notification_read, switch_unit  # noqa: F401
+from .outgoing import (  # noqa: F401
+    attachment_file,
+    attachment_upload,
+    dispatch_request,
+    dispatch_retry,
+    document_create,
+    document_issue,
+    document_send,
+    outgoing_detail,
+    outgoing_list,
+    outgoing_status,
+    unit_search,
+)
+from .registers import register_export, register_view  # noqa: F401

@@ -1,0 +1,164 @@
+"""Incoming documents (văn bản đến): the inbox and the record page with the recipient's actions."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from units.choices import Role
+from units.models import Membership
+
+from .. import services
+from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode
+from ..filtersets import IncomingRecordFilterSet
+from ..forms import AnswerRequestForm, AssignForm, FinishForm, ProgressForm, RejectForm, add_service_error
+from ..models import IncomingRecord
+from ..selectors import incoming_visible_to
+from .common import active_unit_or_403, keyset_paginate
+
+OPEN = {IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS}
+
+
+@login_required
+@require_http_methods(["GET"])
+def incoming_list(request):
+    ctx = active_unit_or_403(request)
+    base = incoming_visible_to(user=request.user, unit=ctx.unit)
+    filterset = IncomingRecordFilterSet(request.GET or None, queryset=base)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    qs = qs.select_related("document", "sender", "main_handler")
+    page = keyset_paginate(qs, cursor=request.GET.get("after"), time_field="arrived_at")
+    staff = (get_user_model().objects.filter(memberships__unit=ctx.unit, memberships__is_active=True)
+             .distinct().order_by("first_name", "username").only("pk", "first_name", "last_name", "username"))
+    template = "documents/_incoming_rows.html" if request.headers.get("HX-Request") else "documents/incoming_list.html"
+    return render(request, template, {
+        "filter": filterset, "form": filterset.form, "page": page, "staff": staff,
+        "statuses": IncomingStatus.choices, "selected_status": request.GET.getlist("status"),
+    })
+
+
+def _timeline(rec: IncomingRecord) -> list[dict]:
+    items = []
+    for e in rec.dispatch.events.all():
+        if e.kind == EventKind.BUSINESS:
+            label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
+        else:
+            continue
+        items.append({"at": e.at, "label": label, "who": e.actor_name, "note": e.note, "code": e.code,
+                      "progress": None})
+    for n in rec.notes.all():
+        items.append({"at": n.created_at, "label": _("Handling note"), "who": n.author.get_full_name()
+                      or n.author.username, "note": n.text, "progress": n.progress, "code": "note"})
+    items.sort(key=lambda i: i["at"])
+    return items
+
+
+def _staff(unit):
+    return (get_user_model().objects.filter(memberships__unit=unit, memberships__is_active=True)
+            .distinct().order_by("first_name", "username"))
+
+
+def incoming_permissions(rec: IncomingRecord, user, roles: set[str], assignments) -> dict:
+    """Which actions to offer (the services enforce the same rules; this only hides controls)."""
+    mine = {a.role for a in assignments if a.user_id == user.pk and a.is_active}
+    return {
+        "accept": Role.CLERK in roles and rec.status == IncomingStatus.ARRIVED,
+        "reject": Role.CLERK in roles and rec.status == IncomingStatus.ARRIVED,
+        "answer": Role.CLERK in roles and bool(rec.open_request),
+        "assign": Role.LEADER in roles and rec.status in OPEN,
+        "progress": bool(mine & {HandlerRole.MAIN, HandlerRole.CO})
+        and rec.status in (IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS),
+        "finish": HandlerRole.MAIN in mine and rec.status in (IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS),
+    }
+
+
+def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200):
+    rec = get_object_or_404(
+        incoming_visible_to(user=request.user).select_related(
+            "document", "document__owner_unit", "sender", "unit", "dispatch", "main_handler", "register",
+            "accepted_by"),
+        pk=pk)
+    roles = set(Membership.objects.filter(user=request.user, unit=rec.unit, is_active=True)
+                .values_list("role", flat=True))
+    assignments = list(rec.assignments.select_related("user").filter(is_active=True))
+    can = incoming_permissions(rec, request.user, roles, assignments)
+    rec.dispatch.document = rec.document
+    forms = forms or {}
+    staff = _staff(rec.unit) if can["assign"] else None
+    context = {
+        "rec": rec, "doc": rec.document, "can": can, "roles": roles,
+        "attachments": list(rec.document.attachments.all()),
+        "assignments": assignments, "timeline": _timeline(rec),
+        "reject_form": forms.get("reject") or RejectForm(),
+        "assign_form": forms.get("assign") or (AssignForm(staff=staff, initial={"deadline": rec.deadline})
+                                               if can["assign"] else None),
+        "progress_form": forms.get("progress") or ProgressForm(),
+        "finish_form": forms.get("finish") or FinishForm(),
+        "answer_form": forms.get("answer") or AnswerRequestForm(),
+        "error": forms.get("_error"),
+    }
+    return render(request, "documents/incoming_detail.html", context, status=status)
+
+
+@login_required
+def incoming_detail(request, pk: int):
+    return _detail(request, pk)
+
+
+ACTIONS = {
+    "accept": (None, lambda rec, user, data: services.incoming_accept(incoming=rec, acting_user=user)),
+    "reject": (RejectForm, lambda rec, user, data: services.incoming_reject(incoming=rec, acting_user=user,
+                                                                            reason=data["reason"])),
+    "assign": (AssignForm, lambda rec, user, data: services.incoming_assign(
+        incoming=rec, acting_user=user, main_handler=data["main_handler"], co_handlers=data["co_handlers"],
+        readers=data["readers"], deadline=data["deadline"], instruction=data["instruction"])),
+    "progress": (ProgressForm, lambda rec, user, data: services.incoming_progress(
+        incoming=rec, acting_user=user, note=data["note"], progress=data["progress"])),
+    "finish": (FinishForm, lambda rec, user, data: services.incoming_finish(incoming=rec, acting_user=user,
+                                                                            note=data["note"])),
+    "answer": (AnswerRequestForm, lambda rec, user, data: services.incoming_answer_request(
+        incoming=rec, acting_user=user, agree=data["agree"], note=data["note"])),
+}
+SUCCESS = {  # marked for translation here so makemessages finds them
+    "accept": lambda: _("The document is entered in the incoming register."),
+    "reject": lambda: _("The document has been returned to the sender."),
+    "assign": lambda: _("The handling has been assigned."),
+    "progress": lambda: _("Your note has been saved."),
+    "finish": lambda: _("The document is marked as done."),
+    "answer": lambda: _("Your answer has been sent to the sender."),
+}
+
+
+@login_required
+@require_POST
+def incoming_action(request, pk: int, action: str):
+    if action not in ACTIONS:
+        return redirect("documents:incoming_detail", pk=pk)
+    rec = get_object_or_404(incoming_visible_to(user=request.user).select_related("unit"), pk=pk)
+    form_class, call = ACTIONS[action]
+    form = None
+    data = {}
+    if form_class is not None:
+        kwargs = {"staff": _staff(rec.unit)} if form_class is AssignForm else {}
+        form = form_class(request.POST, **kwargs)
+        if not form.is_valid():
+            return _detail(request, pk, forms={action: form}, status=400)
+        data = form.cleaned_data
+    try:
+        result = call(rec, request.user, data)
+    except services.ServiceError as exc:
+        if form is None:
+            return _detail(request, pk, forms={"_error": exc.message}, status=403 if isinstance(
+                exc, services.PermissionDeniedError) else 400)
+        add_service_error(form, exc)
+        return _detail(request, pk, forms={action: form},
+                       status=403 if isinstance(exc, services.PermissionDeniedError) else 400)
+    if action == "accept":
+        messages.success(request, _("The document is entered in the incoming register as no. %(n)d.")
+                         % {"n": result.incoming_number})
+    else:
+        messages.success(request, SUCCESS[action]())
+    return redirect("documents:incoming_detail", pk=pk)

@@ -1,0 +1,290 @@
+"""Outgoing documents (văn bản đi): compose, issue, send, follow each recipient's status."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from units.choices import Role, UnitKind
+from units.models import Membership, Unit, UnitGroup
+
+from .. import services
+from ..choices import AttachmentKind, DeliveryState, DocumentStatus, StatusCode
+from ..filtersets import DocumentFilterSet
+from ..forms import DispatchRequestForm, DocumentForm, SendForm, add_service_error
+from ..models import Attachment, Dispatch, Document
+from ..selectors import dispatch_summary, dispatches_of_document, documents_visible_to, incoming_visible_to
+from .common import active_unit_or_403, keyset_paginate
+
+LEVEL_KINDS = [UnitKind.PROVINCE_COMMITTEE, UnitKind.DEPARTMENT, UnitKind.DISTRICT_COMMITTEE,
+               UnitKind.COMMUNE_COMMITTEE]
+
+
+def _count(**filters):
+    return Coalesce(Subquery(
+        Dispatch.objects.filter(document=OuterRef("pk"), **filters).order_by().values("document")
+        .annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0)
+
+
+@login_required
+@require_GET
+def outgoing_list(request):
+    ctx = active_unit_or_403(request)
+    base = documents_visible_to(user=request.user).filter(owner_unit=ctx.unit)
+    filterset = DocumentFilterSet(request.GET or None, queryset=base)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    # Per-row counts as correlated subqueries: computed for the page's rows only.
+    qs = qs.annotate(n_total=_count(), n_pending=_count(status_code__in=["", StatusCode.ARRIVED]),
+                     n_rejected=_count(status_code=StatusCode.REJECTED), n_failed=_count(state=DeliveryState.FAILED))
+    page = keyset_paginate(qs, cursor=request.GET.get("after"), time_field="created_at")
+    return render(request, "documents/outgoing_list.html", {"filter": filterset, "form": filterset.form, "page": page})
+
+
+def _save_files(doc, form, user):
+    for upload, kind in form.uploads():
+        try:
+            services.attachment_add(document=doc, acting_user=user, upload=upload, name=upload.name, kind=kind)
+        except services.ServiceError as exc:
+            exc.field = "main_file" if kind == AttachmentKind.MAIN else "appendices"
+            raise
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_create(request):
+    ctx = active_unit_or_403(request)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                # The draft and its files are saved together or not at all.
+                with transaction.atomic():
+                    doc = services.document_create(owner_unit=ctx.unit, acting_user=request.user,
+                                                   **form.document_fields())
+                    _save_files(doc, form, request.user)
+            except services.ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("The draft has been saved."))
+                return redirect("documents:outgoing_detail", pk=doc.pk)
+        status = 400
+    return render(request, "documents/document_form.html", {"form": form}, status=status)
+
+
+def _recipient_tree(owner: Unit):
+    """Units to pick from, grouped as the province is organised (one query)."""
+    units = list(Unit.objects.active().filter(kind__in=LEVEL_KINDS).exclude(pk=owner.pk).order_by("path"))
+    by_parent: dict[int | None, list[Unit]] = {}
+    for u in units:
+        by_parent.setdefault(u.parent_id, []).append(u)
+    districts = [u for u in units if u.kind == UnitKind.DISTRICT_COMMITTEE]
+    district_ids = {d.pk for d in districts}
+    return {
+        "province": [u for u in units if u.kind == UnitKind.PROVINCE_COMMITTEE],
+        "departments": [u for u in units if u.kind == UnitKind.DEPARTMENT],
+        "districts": [(d, [c for c in by_parent.get(d.pk, []) if c.kind == UnitKind.COMMUNE_COMMITTEE])
+                      for d in districts],
+        "communes": [u for u in units if u.kind == UnitKind.COMMUNE_COMMITTEE and u.parent_id not in district_ids],
+    }
+
+
+def group_choices(owner: Unit, districts):
+    choices = [("departments", _("All departments (sở, ban, ngành)")),
+               ("districts", _("All districts")),
+               ("communes", _("All communes")),
+               ("province", _("Every unit of the province"))]
+    choices += [(f"communes_of:{d.pk}", _("All communes of %(name)s") % {"name": d.name}) for d, _c in districts]
+    choices += [(f"saved:{g.pk}", _("Saved list: %(name)s") % {"name": g.name})
+                for g in UnitGroup.objects.filter(owner=owner).order_by("name")]
+    return choices
+
+
+def _document_or_404(request, pk):
+    return get_object_or_404(documents_visible_to(user=request.user).select_related("owner_unit", "register"), pk=pk)
+
+
+def _detail(request, doc, *, send_form=None, request_form=None, error=None, status=200):
+    roles = set(Membership.objects.filter(user=request.user, unit=doc.owner_unit, is_active=True)
+                .values_list("role", flat=True))
+    is_clerk = Role.CLERK in roles
+    can_send = is_clerk and doc.status == DocumentStatus.ISSUED and not doc.is_secret
+    tree = groups = None
+    if can_send:
+        tree = _recipient_tree(doc.owner_unit)
+        groups = group_choices(doc.owner_unit, tree["districts"])
+        send_form = send_form or SendForm(group_choices=groups)
+    ctx = {
+        "doc": doc, "attachments": list(doc.attachments.all()), "is_clerk": is_clerk,
+        "can_edit": doc.status == DocumentStatus.DRAFT and bool(roles & {Role.CLERK, Role.LEADER, Role.SPECIALIST}),
+        "can_issue": is_clerk and doc.status == DocumentStatus.DRAFT,
+        "can_send": can_send, "tree": tree, "send_form": send_form,
+        "request_form": request_form or (DispatchRequestForm(dispatches=doc.dispatches.select_related("recipient"))
+                                         if is_clerk and doc.sent_at else None),
+        "error": error,
+        **_status_context(doc),
+    }
+    return render(request, "documents/outgoing_detail.html", ctx, status=status)
+
+
+def _status_context(doc):
+    dispatches = list(dispatches_of_document(document=doc))
+    summary = dispatch_summary(document=doc)
+    delivered = summary["states"].get(DeliveryState.DELIVERED, 0)
+    unfinished = sum(summary["states"].get(s, 0) for s in (DeliveryState.PENDING, DeliveryState.SENDING,
+                                                           DeliveryState.RETRYING))
+    total = summary["total"]
+    return {"dispatches": dispatches, "summary": summary, "delivered": delivered, "unfinished": unfinished,
+            "percent": round(100 * delivered / total) if total else 0,
+            "status_labels": dict(StatusCode.choices)}
+
+
+@login_required
+@require_GET
+def outgoing_detail(request, pk: int):
+    return _detail(request, _document_or_404(request, pk))
+
+
+@login_required
+@require_GET
+def outgoing_status(request, pk: int):
+    """The recipients' table alone; the page polls it with htmx while deliveries are under way."""
+    doc = _document_or_404(request, pk)
+    roles = set(Membership.objects.filter(user=request.user, unit=doc.owner_unit, is_active=True)
+                .values_list("role", flat=True))
+    return render(request, "documents/_dispatch_status.html",
+                  {"doc": doc, "is_clerk": Role.CLERK in roles, **_status_context(doc)})
+
+
+def _service_error_page(request, doc, exc):
+    status = 403 if isinstance(exc, services.PermissionDeniedError) else 400
+    return _detail(request, doc, error=exc.message, status=status)
+
+
+@login_required
+@require_POST
+def document_issue(request, pk: int):
+    doc = _document_or_404(request, pk)
+    try:
+        doc = services.document_issue(document=doc, acting_user=request.user)
+    except services.ServiceError as exc:
+        return _service_error_page(request, doc, exc)
+    messages.success(request, _("Number %(n)s has been allocated.") % {"n": doc.number_notation})
+    return redirect("documents:outgoing_detail", pk=doc.pk)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    doc = _document_or_404(request, pk)
+    upload = request.FILES.get("file")
+    kind = request.POST.get("kind") if request.POST.get("kind") in AttachmentKind.values else AttachmentKind.APPENDIX
+    if upload is None:
+        return _detail(request, doc, error=_("Choose a file."), status=400)
+    try:
+        services.attachment_add(document=doc, acting_user=request.user, upload=upload, name=upload.name, kind=kind)
+    except services.ServiceError as exc:
+        return _service_error_page(request, doc, exc)
+    messages.success(request, _("The file has been attached."))
+    return redirect("documents:outgoing_detail", pk=doc.pk)
+
+
+@login_required
+@require_POST
+def document_send(request, pk: int):
+    doc = _document_or_404(request, pk)
+    tree = _recipient_tree(doc.owner_unit)
+    form = SendForm(request.POST, group_choices=group_choices(doc.owner_unit, tree["districts"]))
+    if not form.is_valid():
+        return _detail(request, doc, send_form=form, status=400)
+    try:
+        sent = services.document_send(document=doc, acting_user=request.user, units=list(form.cleaned_data["units"]),
+                                      groups=form.cleaned_data["groups"])
+    except services.ServiceError as exc:
+        add_service_error(form, exc)
+        return _detail(request, doc, send_form=form,
+                       status=403 if isinstance(exc, services.PermissionDeniedError) else 400)
+    messages.success(request, _("Sending to %(n)d recipients.") % {"n": len(sent)})
+    return redirect("documents:outgoing_detail", pk=doc.pk)
+
+
+def _dispatch_of_sender(request, pk):
+    d = get_object_or_404(Dispatch.objects.select_related("document", "sender", "recipient"), pk=pk)
+    if not documents_visible_to(user=request.user).filter(pk=d.document_id).exists():
+        raise Http404
+    return d
+
+
+@login_required
+@require_POST
+def dispatch_retry(request, pk: int):
+    d = _dispatch_of_sender(request, pk)
+    try:
+        services.dispatch_retry(dispatch=d, acting_user=request.user)
+    except services.ServiceError as exc:
+        return _service_error_page(request, d.document, exc)
+    messages.success(request, _("Delivery to %(unit)s will be tried again.") % {"unit": d.recipient.name})
+    return redirect("documents:outgoing_detail", pk=d.document_id)
+
+
+@login_required
+@require_POST
+def dispatch_request(request, pk: int):
+    """A take-back or update request to one recipient (the dispatch is picked in the form)."""
+    doc = _document_or_404(request, pk)
+    form = DispatchRequestForm(request.POST, dispatches=doc.dispatches.select_related("recipient"))
+    if not form.is_valid():
+        return _detail(request, doc, request_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.dispatch_request(dispatch=data["dispatch"], acting_user=request.user, kind=data["kind"],
+                                  reason=data["reason"])
+    except services.ServiceError as exc:
+        add_service_error(form, exc)
+        return _detail(request, doc, request_form=form,
+                       status=403 if isinstance(exc, services.PermissionDeniedError) else 400)
+    messages.success(request, _("Your request has been sent to %(unit)s.") % {"unit": data["dispatch"].recipient.name})
+    return redirect("documents:outgoing_detail", pk=doc.pk)
+
+
+@login_required
+@require_GET
+def attachment_file(request, pk: int):
+    """A file of a document the user may read: its own unit's, or one it received."""
+    att = get_object_or_404(Attachment.objects.select_related("document"), pk=pk)
+    allowed = (documents_visible_to(user=request.user).filter(pk=att.document_id).exists()
+               or incoming_visible_to(user=request.user).filter(document_id=att.document_id).exists())
+    if not allowed:
+        raise Http404
+    inline = att.mime_type == "application/pdf" and request.GET.get("download") != "1"
+    response = FileResponse(att.file.open("rb"), content_type=att.mime_type, as_attachment=not inline,
+                            filename=att.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    if not inline:  # a downloaded file never runs script in the portal's origin (Chromium's PDF viewer refuses sandbox)
+        response["Content-Security-Policy"] = "sandbox"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@login_required
+@require_GET
+def unit_search(request):
+    """Type-ahead for the recipient picker: active units matching the term (with or without diacritics)."""
+    ctx = active_unit_or_403(request)
+    term = request.GET.get("term", "").strip()
+    units = []
+    if len(term) >= 2:
+        units = list(Unit.objects.active().filter(kind__in=LEVEL_KINDS).exclude(pk=ctx.unit.pk).search(term)
+                     .order_by("path")[:20])
+    return render(request, "documents/_unit_options.html", {"units": units, "term": term})
+
+
+__all__ = ["outgoing_list", "document_create", "outgoing_detail", "outgoing_status", "document_issue",
+           "attachment_upload", "document_send", "dispatch_retry", "dispatch_request", "attachment_file",
+           "unit_search"]
