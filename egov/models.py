@@ -37,3 +37,6 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+from .api.models import *  # noqa: E402,F401,F403 - the REST API's models belong to the egov app

@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("signatures/", include("signatures.urls")),
+    path("api/", include("egov.api_urls")),
     path("", include("documents.urls")),
 ]

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "units",
     "documents",
     "signatures",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc served from our static files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -167,9 +169,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-dispatches": {"task": "documents.tasks.sweep_dispatches_task",
                          "schedule": env.float("DELIVERY_SWEEP_EVERY", default=15.0)},
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
+    "webhook-scan": {"task": "egov.api.tasks.webhook_scan_task",
+                     "schedule": env.float("WEBHOOK_SCAN_EVERY", default=5.0)},
+    "idempotency-purge": {"task": "egov.api.tasks.idempotency_purge_task", "schedule": 3600.0},
     # CRL refresh from the distribution points: does nothing unless SIGNATURES_NETWORK_FETCH is on.
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
 }
+CELERY_IMPORTS = ["egov.api.tasks"]  # egov.api is not an app of its own: its tasks are imported here
 SIGNATURES_NETWORK_FETCH = env.bool("SIGNATURES_NETWORK_FETCH", default=False)
 SIGNATURES_REVOCATION_MODE = env.str("SIGNATURES_REVOCATION_MODE", default="hard-fail")
 # A worker writes a heartbeat row this often; /healthz wants one younger than WORKER_STALE_AFTER.
@@ -190,6 +196,29 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "egov.api.errors.api_exception_handler",
+}
+# REST API (docs/api.md): per-client rate limit, request size, idempotency keys, webhooks.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=DOCUMENTS_MAX_ATTACHMENT_BYTES + 2**20)
+API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_SCAN_LAG = env.int("WEBHOOK_SCAN_LAG", default=5)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cổng liên thông văn bản — REST API",
+    "DESCRIPTION": "API for integrating systems: units, outgoing and incoming documents, dispatch status, "
+                   "attachments, registers, signature verification, webhooks. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["egov.api.schema.only_api_v1"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "egov.api.schema.add_error_responses"],
 }
 
 # --- E-mail -----------------------------------------------------------------------------

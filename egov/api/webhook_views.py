@@ -1,0 +1,80 @@
+"""Webhook registration API (for API clients: a webhook belongs to the calling client)."""
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .idempotency import idempotent
+from .models import ApiClient, Webhook, WebhookDelivery, WebhookEvent
+from .pagination import cursor_pagination
+from .scopes import Scope
+from .views import ApiViewMixin
+from .webhooks import webhook_create, webhook_deactivate
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "events", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True, help_text="HMAC-SHA256 signing secret; shown only now.")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = WebhookSerializer.Meta.fields + ["secret"]
+        read_only_fields = fields
+
+
+class WebhookInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), required=False,
+                                   max_length=10)
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "uuid", "event", "payload", "state", "attempts", "next_attempt_at", "last_status_code",
+                  "last_error", "delivered_at", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema_view(list=extend_schema(summary="Your webhooks"), retrieve=extend_schema(summary="A webhook"))
+class WebhookViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = WebhookSerializer
+    pagination_class = cursor_pagination("id")
+    required_scopes = {"*": Scope.WEBHOOKS_MANAGE}
+
+    def _client(self) -> ApiClient:
+        if not isinstance(self.request.auth, ApiClient):
+            raise exceptions.PermissionDenied(_("Webhooks belong to API clients; call with an API token."))
+        return self.request.auth
+
+    def get_queryset(self):
+        if not isinstance(self.request.auth, ApiClient):
+            return Webhook.objects.none()
+        return Webhook.objects.filter(client=self.request.auth)
+
+    @extend_schema(summary="Register a webhook (the signing secret is in this response only)",
+                   request=WebhookInput, responses={201: WebhookCreatedSerializer})
+    @idempotent
+    def create(self, request):
+        client = self._client()
+        inp = WebhookInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        hook = webhook_create(client=client, acting_user=request.user, **inp.validated_data)
+        return Response(WebhookCreatedSerializer(hook).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Deactivate a webhook", responses={204: None})
+    def destroy(self, request, pk=None):
+        webhook_deactivate(webhook=self.get_object(), acting_user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Deliveries of a webhook, newest first", responses=WebhookDeliverySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=cursor_pagination("-id"))
+    def deliveries(self, request, pk=None):
+        page = self.paginate_queryset(self.get_object().deliveries.all())
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)

@@ -1,0 +1,16 @@
+"""
+``/api/``: the OpenAPI schema (``schema/``), offline docs (``docs/`` Swagger UI, ``redoc/``),
+and the resources under ``v1/``.
+"""
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("v1/", include("units.api.urls")),
+    path("v1/", include("documents.api.urls")),
+    path("v1/", include("signatures.api.urls")),
+    path("v1/", include("egov.api.urls")),
+]
