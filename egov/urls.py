@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from documents.federation.views import DocumentEdxmlView, EdxmlPackageImportView
+
 from . import views
 from .auth import PortalLoginView
 
@@ -14,6 +16,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("signatures/", include("signatures.urls")),
+    path("federation/v1/", include("documents.federation.urls")),
+    path("api/v1/edxml/packages/", EdxmlPackageImportView.as_view(), name="edxml-import"),
+    path("api/v1/documents/<int:pk>/edxml", DocumentEdxmlView.as_view(), name="document-edxml"),
     path("api/", include("egov.api_urls")),
     path("", include("documents.urls")),
 ]

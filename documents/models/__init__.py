@@ -4,3 +4,4 @@ from .documents import *  # noqa: F401,F403
 from .notifications import *  # noqa: F401,F403
 from .registers import *  # noqa: F401,F403
 from .routing import *  # noqa: F401,F403
+from .federation import *  # noqa: F401,F403

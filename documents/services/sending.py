@@ -100,11 +100,15 @@ def document_send(*, document: Document, acting_user, units: Sequence[Unit] = ()
         already = set(Dispatch.objects.filter(document=doc, recipient_id__in=list(resolved))
                       .values_list("recipient_id", flat=True))
         now = timezone.now()
+        # Remote units whose peer system is configured (and enabled) are carried by the federation stream.
+        from ..federation.outbound import peer_for_code, remote_dispatches_enqueue
+
+        carried = {t.peer_ref for t, _a in resolved.values() if not t.is_local and peer_for_code(t.peer_ref)}
         new = [
             Dispatch(document=doc, recipient=target, addressed_to=addressed, sender=owner,
                      is_remote=not target.is_local,
-                     state_reason=NO_TRANSPORT_REASON if not target.is_local else "",
-                     enqueued_at=now if target.is_local else None)
+                     state_reason=NO_TRANSPORT_REASON if not target.is_local and target.peer_ref not in carried else "",
+                     enqueued_at=now if target.is_local or target.peer_ref in carried else None)
             for pk, (target, addressed) in resolved.items() if pk not in already
         ]
         if not new:
@@ -132,6 +136,7 @@ def document_send(*, document: Document, acting_user, units: Sequence[Unit] = ()
                                              if d.addressed_to_id}})
         local_ids = [d.pk for d in dispatches if not d.is_remote]
         enqueue_local_delivery(local_ids)
+        remote_dispatches_enqueue([d.pk for d in dispatches if d.is_remote and d.recipient.peer_ref in carried])
     return dispatches
 
 
@@ -152,4 +157,8 @@ def dispatch_retry(*, dispatch: Dispatch, acting_user) -> Dispatch:
         audit_record(actor=acting_user, unit=d.sender, verb="dispatch.retried", obj=d)
         if not d.is_remote:
             enqueue_local_delivery([d.pk])
+        else:
+            from ..federation.outbound import remote_dispatches_enqueue
+
+            remote_dispatches_enqueue([d.pk])
     return d

@@ -64,6 +64,10 @@ def status_emit(*, dispatch: Dispatch, code: str, acting_user, note: str = "", a
     Notification.objects.bulk_create([
         Notification(user_id=u, unit_id=dispatch.sender_id, kind=f"status.{code}", text=text[:500],
                      object_type="dispatch", object_id=dispatch.pk) for u in clerks])
+    if not dispatch.sender.is_local or not dispatch.recipient.is_local:
+        from ..federation.outbound import status_forward
+
+        status_forward(event=event)  # the status travels to the remote unit's peer as a status package
     return event
 
 

@@ -191,6 +191,23 @@ DELIVERY_BACKOFF_BASE = env.int("DELIVERY_BACKOFF_BASE", default=5)   # seconds,
 DELIVERY_BACKOFF_MAX = env.int("DELIVERY_BACKOFF_MAX", default=3600)
 NOTIFICATIONS_EMAIL = env.bool("NOTIFICATIONS_EMAIL", default=False)  # also e-mail notifications
 
+# --- Federation (edXML exchange with peer systems; docs/federation.md) ----------------------
+FEDERATION_PEER_CODE = env.str("FEDERATION_PEER_CODE", default="")  # how peers know this portal
+FEDERATION_SIGNING_PKCS12 = env.str("FEDERATION_SIGNING_PKCS12", default="")  # portal key signing packages
+FEDERATION_SIGNING_PASSWORD = env.str("FEDERATION_SIGNING_PASSWORD", default="")
+FEDERATION_MAX_PACKAGE_BYTES = env.int("FEDERATION_MAX_PACKAGE_BYTES", default=128 * 1024 * 1024)
+FEDERATION_MAX_ATTACHMENT_BYTES = env.int("FEDERATION_MAX_ATTACHMENT_BYTES", default=64 * 1024 * 1024)
+FEDERATION_MAX_DECOMPRESSED_BYTES = env.int("FEDERATION_MAX_DECOMPRESSED_BYTES", default=256 * 1024 * 1024)
+FEDERATION_REPLAY_WINDOW = env.int("FEDERATION_REPLAY_WINDOW", default=300)  # seconds either side
+FEDERATION_STREAM_LEASE = env.int("FEDERATION_STREAM_LEASE", default=120)    # seconds a peer stream holds its lease
+FEDERATION_CONNECT_TIMEOUT = env.float("FEDERATION_CONNECT_TIMEOUT", default=5.0)
+FEDERATION_READ_TIMEOUT = env.float("FEDERATION_READ_TIMEOUT", default=120.0)
+# META key of the client-certificate SHA-256 set by the TLS-terminating proxy (mutual TLS); "" = not used.
+FEDERATION_CLIENT_CERT_HEADER = env.str("FEDERATION_CLIENT_CERT_HEADER", default="")
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "documents.federation.tasks"]
+CELERY_BEAT_SCHEDULE["federation-sweep"] = {"task": "documents.federation.tasks.federation_sweep_task",
+                                            "schedule": env.float("FEDERATION_SWEEP_EVERY", default=30.0)}
+
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -1,0 +1,35 @@
+"""Choices of the federation models (documents/models/federation.py)."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["PeerMode", "PackageKind", "InboundResult", "OutboxState", "PullState"]
+
+
+class PeerMode(models.TextChoices):
+    PUSH = "push", _("Push (we POST to its receive endpoint)")
+    PULL = "pull", _("Pull (it polls our pull endpoints)")
+
+
+class PackageKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    STATUS = "status", _("Status")
+
+
+class InboundResult(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FAULT = "fault", _("Fault")
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RETRYING = "retrying", _("Retrying")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class PullState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be fetched")
+    FETCHED = "fetched", _("Fetched")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

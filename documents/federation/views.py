@@ -1,0 +1,175 @@
+"""
+HTTP endpoints of the federation (/federation/v1/…, signed requests, JSON answers) and the two
+edXML API endpoints (/api/v1/edxml/packages/, /api/v1/documents/<pk>/edxml).
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import DispatchEvent, Document
+from .auth import AuthError, check_request
+from .inbound import FAULT_HTTP_STATUS, package_import
+from .pull import PullError, pull_ack, pull_fetch, pull_list
+
+__all__ = ["receive_package", "pull_index", "pull_package", "pull_acknowledge", "EdxmlPackageImportView",
+           "DocumentEdxmlView"]
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def _fault(code: str, message: str, status_code: int, consignment: str = "") -> JsonResponse:
+    return JsonResponse({"result": "fault", "code": code, "message": message, "consignment_id": consignment},
+                        status=status_code)
+
+
+def _spool_body(request, limit: int):
+    """Read the request body in chunks into a temporary file, hashing it; None when over ``limit``."""
+    body = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)
+    digest, size = hashlib.sha256(), 0
+    while chunk := request.read(2**20):
+        size += len(chunk)
+        if size > limit:
+            body.close()
+            return None, size, ""
+        digest.update(chunk)
+        body.write(chunk)
+    body.seek(0)
+    return body, size, digest.hexdigest()
+
+
+@csrf_exempt
+@require_POST
+def receive_package(request):
+    """POST an edXML package. Answers {result: accepted|duplicate|fault, code, message, consignment_id}."""
+    consignment = request.META.get("HTTP_X_EGOV_CONSIGNMENT", "")[:64]
+    limit = getattr(settings, "FEDERATION_MAX_PACKAGE_BYTES", 128 * 2**20)
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        return _fault("too_large", _("The package exceeds the size limit of %(mb)d MB.") % {"mb": limit // 2**20},
+                      413, consignment)
+    body, size, sha = _spool_body(request, limit)
+    if body is None:
+        return _fault("too_large", _("The package exceeds the size limit of %(mb)d MB.") % {"mb": limit // 2**20},
+                      413, consignment)
+    with body:
+        try:
+            peer = check_request(request, body_sha256=sha)
+        except AuthError as exc:
+            return _fault(exc.code, exc.message, exc.status, consignment)
+        if not consignment:
+            return _fault("validation", _("X-Egov-Consignment is required."), 400)
+        report = package_import(source=body, peer=peer, consignment_id=consignment, size=size, sha256=sha)
+    data = {"result": report.result, "code": report.code, "message": report.message, "consignment_id": consignment,
+            "document_id": report.document_id, "kind": report.kind}
+    if report.result == "fault":
+        data["problems"] = report.problems
+        return JsonResponse(data, status=FAULT_HTTP_STATUS.get(report.code, 400))
+    return JsonResponse(data, status=200)
+
+
+def _pull_peer(request, body_sha256: str = EMPTY_SHA256):
+    return check_request(request, body_sha256=body_sha256)
+
+
+@require_GET
+def pull_index(request):
+    try:
+        peer = _pull_peer(request)
+    except AuthError as exc:
+        return _fault(exc.code, exc.message, exc.status)
+    return JsonResponse({"items": pull_list(peer=peer)})
+
+
+@require_GET
+def pull_package(request, consignment_id):
+    try:
+        peer = _pull_peer(request)
+        data = pull_fetch(peer=peer, consignment_id=consignment_id)
+    except AuthError as exc:
+        return _fault(exc.code, exc.message, exc.status)
+    except PullError as exc:
+        return _fault(exc.code, exc.message, exc.status, str(consignment_id))
+    response = HttpResponse(data, content_type="application/xml")
+    response["X-Egov-Consignment"] = str(consignment_id)
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def pull_acknowledge(request, consignment_id):
+    """Body: {"result": "done"|"fail", "message": "..."}."""
+    import json
+
+    raw = request.read(64 * 1024)
+    try:
+        peer = _pull_peer(request, hashlib.sha256(raw).hexdigest())
+        payload = json.loads(raw or b"{}")
+        item = pull_ack(peer=peer, consignment_id=consignment_id, result=str(payload.get("result", "")),
+                        message=str(payload.get("message", "")))
+    except AuthError as exc:
+        return _fault(exc.code, exc.message, exc.status)
+    except ValueError:
+        return _fault("validation", _("The body must be JSON."), 400, str(consignment_id))
+    except PullError as exc:
+        return _fault(exc.code, exc.message, exc.status, str(consignment_id))
+    return JsonResponse({"result": "accepted", "code": item.state, "message": "", "consignment_id": str(consignment_id)})
+
+
+class EdxmlPackageImportView(APIView):
+    """
+    POST an edXML package (raw body, or a multipart ``file``); ``?dry_run=1`` validates only.
+    Staff only: the package is stored for the addressed units whoever they are.
+    """
+
+    permission_classes = [permissions.IsAdminUser]
+
+    def post(self, request):
+        upload = request.FILES.get("file")
+        source = upload.read() if upload is not None else request.body
+        dry = request.query_params.get("dry_run", "") in ("1", "true", "yes")
+        report = package_import(source=source, dry_run=dry)
+        code = status.HTTP_201_CREATED if report.result == "accepted" else (
+            status.HTTP_200_OK if report.ok else FAULT_HTTP_STATUS.get(report.code, 400))
+        return Response(report.as_dict(), status=code)
+
+
+class DocumentEdxmlView(APIView):
+    """GET a sent document as edXML (``?status=<event id>``: one of its status events). Staff or the issuing unit's members."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request, pk: int):
+        from units.models import Membership
+
+        from ..edxml.mapping import MappingError
+        from .export import document_export, status_export
+
+        doc = get_object_or_404(Document.objects.select_related("owner_unit"), pk=pk)
+        if not request.user.is_staff and not Membership.objects.filter(
+                user=request.user, unit=doc.owner_unit, is_active=True).exists():
+            return Response({"code": "permission_denied", "message": _("Not a document of your unit.")}, status=403)
+        try:
+            event_id = request.query_params.get("status")
+            if event_id:
+                event = get_object_or_404(DispatchEvent.objects.select_related("dispatch"),
+                                          pk=int(event_id) if event_id.isdigit() else 0, dispatch__document=doc)
+                return HttpResponse(status_export(event=event), content_type="application/xml")
+            out = tempfile.TemporaryFile()
+            document_export(document=doc, out=out)
+            out.seek(0)
+        except MappingError as exc:
+            return Response({"code": exc.code, "message": exc.message}, status=400)
+        return FileResponse(out, content_type="application/xml", as_attachment=True,
+                            filename=f"document-{doc.pk}.edxml")
+

@@ -1,0 +1,17 @@
+"""Fixtures of the federation tests: the documents tests' province (with its remote unit) and a peer."""
+import pytest
+
+from tests.documents.conftest import PDF, Province, make_issued  # noqa: F401
+
+
+@pytest.fixture
+def province(db):
+    return Province()
+
+
+@pytest.fixture
+def peer(db):
+    from documents.models import Peer
+
+    return Peer.objects.create(code="peer-h42", name="Cổng tỉnh Bên", base_url="http://127.0.0.1:9",
+                               inbound_secret="in-secret", outbound_secret="out-secret", remote_code="peer-h99")
