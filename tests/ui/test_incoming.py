@@ -75,6 +75,7 @@ def test_keyset_pagination_walks_every_record_once(province, login):
         seen += [r.pk for r in page.rows]
         if not page.next_cursor:
             break
+        assert f'rel="next" href="?after={page.next_cursor}"' in response.content.decode()
         params = {"after": page.next_cursor}
     assert len(seen) == 30 and len(set(seen)) == 30
     assert seen == list(IncomingRecord.objects.filter(unit=commune).order_by("-arrived_at", "-pk")
