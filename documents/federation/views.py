@@ -135,8 +135,14 @@ class EdxmlPackageImportView(APIView):
     permission_classes = [permissions.IsAdminUser]
 
     def post(self, request):
-        upload = request.FILES.get("file")
-        source = upload.read() if upload is not None else request.body
+        if request.content_type.startswith("multipart/"):
+            upload = request.FILES.get("file")
+            if upload is None:
+                return Response({"result": "fault", "code": "validation", "message": _("Send the package as file.")},
+                                status=400)
+            source = upload.read()
+        else:
+            source = request.body  # the raw package (application/xml): no DRF parser involved
         dry = request.query_params.get("dry_run", "") in ("1", "true", "yes")
         report = package_import(source=source, dry_run=dry)
         code = status.HTTP_201_CREATED if report.result == "accepted" else (
