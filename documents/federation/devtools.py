@@ -176,6 +176,7 @@ class PortalInstance:
                 self._pg(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             except Exception:  # noqa: BLE001 - cleanup must not hide the test's own failure
                 pass
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 # Set-up of one side: a local unit with staff, the other side's unit as a remote unit, and the
