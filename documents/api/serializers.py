@@ -65,7 +65,8 @@ class DispatchEventSerializer(serializers.ModelSerializer):
 class DispatchSerializer(serializers.ModelSerializer):
     recipient = serializers.SlugRelatedField(slug_field="code", read_only=True)
     recipient_name = serializers.CharField(source="recipient.name", read_only=True)
-    addressed_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status_code = serializers.CharField(read_only=True, help_text="edXML status code, empty before the first status")
+    addressed_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     sender = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -95,6 +96,7 @@ class IncomingSerializer(serializers.ModelSerializer):
     sender = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sender_name = serializers.CharField(source="sender.name", read_only=True)
     document = DocumentBriefSerializer(read_only=True)
+    open_request = serializers.CharField(read_only=True, help_text="take_back, update or empty")
 
     class Meta:
         model = IncomingRecord
@@ -183,9 +185,9 @@ class ReasonInput(serializers.Serializer):
 
 
 class AssignInput(serializers.Serializer):
-    main_handler = serializers.IntegerField(min_value=1)
-    co_handlers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100)
-    readers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    main_handler = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    co_handlers = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False, max_length=100)
+    readers = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False, max_length=500)
     deadline = serializers.DateField(required=False, allow_null=True)
     instruction = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 

@@ -34,7 +34,7 @@ from egov.api.idempotency import idempotent
 from egov.api.models import ApiClient
 from egov.api.pagination import cursor_pagination
 from egov.api.scopes import Scope
-from egov.api.views import ApiViewMixin
+from egov.api.views import ApiViewMixin, ETagRetrieveMixin
 from units.models import Membership, Unit
 from units.selectors import user_has_role
 
@@ -83,7 +83,7 @@ SEND_EXAMPLE = OpenApiExample("To two units and every commune", request_only=Tru
     list=extend_schema(summary="Outgoing documents of your units"),
     retrieve=extend_schema(summary="An outgoing document (ETag header for If-Match)"),
 )
-class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     """
     Outgoing documents. A revocation, update or replacement is a new document with
     ``business_type`` 1, 2 or 3 and ``related_document``, issued and sent like any other.
@@ -91,7 +91,7 @@ class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     serializer_class = s.DocumentSerializer
     filterset_class = DocumentFilterSet
-    pagination_class = cursor_pagination("-created_at", "-id")
+    pagination_class = cursor_pagination("-id")  # unique: DRF cursors need a unique first field
     parser_classes = JSON_AND_FORMS
     required_scopes = {"list": Scope.DOCUMENTS_READ, "retrieve": Scope.DOCUMENTS_READ,
                        "dispatches": Scope.DOCUMENTS_READ, "status": Scope.DOCUMENTS_READ,
@@ -218,7 +218,7 @@ class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-class AttachmentViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AttachmentViewSet(ApiViewMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     """Files of your documents and of documents your units received."""
 
     serializer_class = s.AttachmentSerializer
@@ -291,7 +291,7 @@ def _quote(name: str) -> str:
     list=extend_schema(summary="Dispatches of your units' documents"),
     retrieve=extend_schema(summary="A dispatch with its events"),
 )
-class DispatchViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DispatchViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     filterset_class = DispatchFilterSet
     pagination_class = cursor_pagination("-id")
     required_scopes = {"list": Scope.DOCUMENTS_READ, "retrieve": Scope.DOCUMENTS_READ,
@@ -333,9 +333,9 @@ class DispatchViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     list=extend_schema(summary="Incoming documents of your units (same filters as the inbox page)"),
     retrieve=extend_schema(summary="An incoming document (ETag header for If-Match)"),
 )
-class IncomingViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IncomingViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     filterset_class = IncomingRecordFilterSet
-    pagination_class = cursor_pagination("-arrived_at", "-id")
+    pagination_class = cursor_pagination("-id")  # unique and increasing with arrival: DRF cursors need a unique first field
     required_scopes = {"list": Scope.DOCUMENTS_READ, "retrieve": Scope.DOCUMENTS_READ, "*": Scope.INBOX_ACT}
 
     def get_queryset(self):

@@ -24,7 +24,7 @@ class ClientRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         client = request.auth
         if isinstance(client, ApiClient):
-            ident, limit = f"c{client.pk}", client.rate_limit_per_minute or default_limit()
+            ident, limit = f"c{client.pk}-{client.token_prefix}", client.rate_limit_per_minute or default_limit()
         elif request.user and request.user.is_authenticated:
             ident, limit = f"u{request.user.pk}", default_limit()
         else:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework import authentication, permissions
+from django.http import Http404
+from rest_framework import authentication, mixins, permissions
 from rest_framework.response import Response
 
 from .authentication import ApiTokenAuthentication
@@ -65,6 +66,16 @@ class ApiViewMixin:
             change(locked)
         # Services write some fields with .update(): answer with the row as stored.
         return self.respond(model.objects.get(pk=obj.pk), status=status, serializer_class=serializer_class)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except (OverflowError, ValueError):  # an id beyond the database's integer range
+            raise Http404 from None
+
+
+class ETagRetrieveMixin(mixins.RetrieveModelMixin):
+    """GET of one object with its ETag (for If-Match on the state changes)."""
 
     def retrieve(self, request, *args, **kwargs):
         return self.respond(self.get_object())

@@ -9,7 +9,7 @@ from .idempotency import idempotent
 from .models import ApiClient, Webhook, WebhookDelivery, WebhookEvent
 from .pagination import cursor_pagination
 from .scopes import Scope
-from .views import ApiViewMixin
+from .views import ApiViewMixin, ETagRetrieveMixin
 from .webhooks import webhook_create, webhook_deactivate
 
 
@@ -43,7 +43,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(summary="Your webhooks"), retrieve=extend_schema(summary="A webhook"))
-class WebhookViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = WebhookSerializer
     pagination_class = cursor_pagination("id")
     required_scopes = {"*": Scope.WEBHOOKS_MANAGE}

@@ -18,7 +18,8 @@ class VerificationSerializer(serializers.ModelSerializer):
 
 
 class CertificateSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    binding = serializers.CharField(read_only=True, help_text="personal, organisation or empty")
 
     class Meta:
         model = Certificate

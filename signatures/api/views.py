@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from egov.api.idempotency import idempotent
 from egov.api.pagination import cursor_pagination
 from egov.api.scopes import Scope
-from egov.api.views import ApiViewMixin
+from egov.api.views import ApiViewMixin, ETagRetrieveMixin
 from signatures.models import Certificate
 from units.text import search_key
 
@@ -31,12 +31,12 @@ class CertificateFilterSet(django_filters.FilterSet):
         return queryset.filter(search_text__contains=key) if key else queryset
 
 
-class CertificateViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CertificateViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     """Certificates known to the portal (public data: subjects, issuers, validity, bindings)."""
 
     serializer_class = CertificateSerializer
     filterset_class = CertificateFilterSet
-    pagination_class = cursor_pagination("not_after", "id")
+    pagination_class = cursor_pagination("id")
     required_scopes = {"*": Scope.SIGNATURES_VERIFY}
     queryset = Certificate.objects.select_related("unit").defer("der")
 

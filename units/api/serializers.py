@@ -5,9 +5,11 @@ from units.models import Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    successor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     is_active = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)  # may be blank: not a validated e-mail on output
+    website = serializers.CharField(read_only=True)
 
     class Meta:
         model = Unit

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from egov.api.pagination import cursor_pagination
 from egov.api.scopes import Scope
-from egov.api.views import ApiViewMixin
+from egov.api.views import ApiViewMixin, ETagRetrieveMixin
 from units.models import Unit
 from units.selectors import MAX_SUCCESSION, unit_ancestors, unit_children, unit_descendants
 
@@ -24,7 +24,7 @@ UNIT_EXAMPLE = OpenApiExample("Sở Nội vụ", response_only=True, value={
     list=extend_schema(summary="List or search units", examples=[UNIT_EXAMPLE]),
     retrieve=extend_schema(summary="A unit by its QCVN 102 code", examples=[UNIT_EXAMPLE]),
 )
-class UnitViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class UnitViewSet(ApiViewMixin, ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """The unit directory. Closed units are hidden unless ``include_inactive`` or ``active_on`` is given."""
 
     serializer_class = UnitSerializer
