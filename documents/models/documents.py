@@ -146,6 +146,9 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
                                     on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    verification = models.ForeignKey(
+        "signatures.Verification", verbose_name=_("signature verification"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", help_text=_("Checked when the file was uploaded."))
 
     class Meta:
         ordering = ["document", "position", "pk"]

@@ -133,6 +133,10 @@ class IncomingRecord(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
     last_reminded_on = models.DateField(_("last reminder"), null=True, blank=True)
+    verification = models.ForeignKey(
+        "signatures.Verification", verbose_name=_("signature verification at receipt"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The main file's signatures as checked when the document arrived: the evidence of receipt."))
     search_text = models.CharField(max_length=800, default="", editable=False)
 
     class Meta:

@@ -99,10 +99,13 @@ def _deliver_rows(rows: list[dict]) -> int:
     existing = set(IncomingRecord.objects.filter(dispatch_id__in=ids).values_list("dispatch_id", flat=True))
     rows = [r for r in rows if r["pk"] not in existing]
     docs = Document.objects.in_bulk({r["document_id"] for r in rows})
+    # The main file's signatures are checked once per document and batch at receipt (the same
+    # bytes reach every recipient); each record keeps that verification as its evidence.
+    verifications = _receipt_verifications(docs)
     records = []
     for r in rows:
         doc = docs[r["document_id"]]
-        records.append(IncomingRecord(
+        records.append(IncomingRecord(verification=verifications.get(doc.pk),
             dispatch_id=r["pk"], unit_id=r["recipient_id"], document_id=doc.pk, sender_id=r["sender_id"],
             status=IncomingStatus.ARRIVED, urgency=doc.urgency, arrived_at=now, deadline=doc.due_date,
             search_text=doc.search_text,
@@ -145,6 +148,17 @@ def _deliver_rows(rows: list[dict]) -> int:
     for doc in followups:
         _apply_followup(doc, [r["recipient_id"] for r in rows if r["document_id"] == doc.pk], now)
     return len(rows)
+
+
+def _receipt_verifications(docs: dict) -> dict:
+    from ..choices import AttachmentKind
+    from ..models import Attachment
+    from .drafting import verification_queue
+
+    mains = Attachment.objects.filter(document_id__in=list(docs), kind=AttachmentKind.MAIN).only(
+        "document_id", "file", "original_name", "sha256", "size")
+    return {a.document_id: verification_queue(storage_name=a.file.name, filename=a.original_name, sha256=a.sha256,
+                                              size=a.size) for a in mains}
 
 
 def _apply_followup(doc, recipient_ids: list[int], now) -> None:

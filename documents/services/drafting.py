@@ -30,6 +30,7 @@ from .common import InvalidInput, StateError, audit_record, require_role
 from .registers import register_allocate
 
 __all__ = [
+    "verification_queue",
     "document_create",
     "document_update",
     "document_issue",
@@ -87,6 +88,21 @@ def _name_matches(name: str, mime: str) -> bool:
         return True
     families = [OFFICE_TYPES | {"application/zip"}, {"application/xml", "text/xml"}]
     return any(guessed in f and mime in f for f in families)
+
+
+def verification_queue(*, storage_name: str, filename: str, sha256: str, size: int):
+    """
+    A pending signature verification of a stored file, run by the signatures worker task after
+    commit (robust: a broker outage never fails the upload or the delivery).
+    """
+    from signatures.choices import VerificationStatus
+    from signatures.models import Verification
+    from signatures.tasks import verify_blob_task
+
+    verification = Verification.objects.create(status=VerificationStatus.PENDING, filename=filename[:255],
+                                               file_path=storage_name, file_sha256=sha256, file_size=size)
+    transaction.on_commit(lambda: verify_blob_task.delay(verification.pk), robust=True)
+    return verification
 
 
 def _check_editable(document: Document) -> None:
@@ -250,6 +266,7 @@ def attachment_add(*, document: Document, acting_user, upload, name: str | None 
     if not default_storage.exists(storage_name):
         storage_name = default_storage.save(storage_name, File(upload, name=storage_name))
     att.file.name = storage_name
+    att.verification = verification_queue(storage_name=storage_name, filename=name, sha256=sha, size=size)
     att.save()
     audit_record(actor=acting_user, unit=doc.owner_unit, verb="attachment.added", obj=att,
                  details={"document": doc.pk, "name": name, "sha256": sha, "size": size, "mime": mime})

@@ -45,7 +45,7 @@ OPEN = (IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROG
 
 def _lock(incoming: IncomingRecord) -> IncomingRecord:
     return (IncomingRecord.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("unit", "document", "dispatch").get(pk=incoming.pk))
+            .select_related("unit", "document", "dispatch", "verification").get(pk=incoming.pk))
 
 
 def status_emit(*, dispatch: Dispatch, code: str, acting_user, note: str = "", at=None) -> DispatchEvent:
@@ -85,6 +85,11 @@ def incoming_accept(*, incoming: IncomingRecord, acting_user) -> IncomingRecord:
     if rec.status != IncomingStatus.ARRIVED:
         raise StateError(_("Only a newly arrived document can be accepted (it is %(status)s).")
                          % {"status": rec.get_status_display()})
+    from signatures.services import policy_allows_accept
+
+    allowed, policy_message = policy_allows_accept(unit=rec.unit, verification=rec.verification)
+    if not allowed:
+        raise StateError(policy_message, code="signature_policy")
     now = timezone.now()
     register, number = register_allocate(unit=rec.unit, direction=RegisterDirection.INCOMING,
                                          year=timezone.localdate(now).year)
@@ -94,7 +99,8 @@ def incoming_accept(*, incoming: IncomingRecord, acting_user) -> IncomingRecord:
     status_emit(dispatch=rec.dispatch, code=StatusCode.ACCEPTED, acting_user=acting_user,
                 note=_("Incoming number %(n)d") % {"n": number}, at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb="incoming.accepted", obj=rec,
-                 details={"incoming_number": number, "register": register.pk})
+                 details={"incoming_number": number, "register": register.pk, "signature_warning": policy_message})
+    rec.policy_warning = policy_message  # shown by the UI/API: accepted despite an unverified signature
     leaders = [m.user for m in Membership.objects.filter(unit=rec.unit, role=Role.LEADER, is_active=True)
                .select_related("user")]
     _notify(leaders, unit=rec.unit, kind="incoming.accepted", incoming=rec,
