@@ -9,10 +9,14 @@ from .models import (
     DispatchEvent,
     Document,
     HandlingNote,
+    InboundPackage,
     IncomingAssignment,
     IncomingRecord,
     Notification,
+    Peer,
+    PullItem,
     Register,
+    StatusOutbox,
 )
 
 
@@ -97,3 +101,27 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 admin.site.register([IncomingAssignment, HandlingNote, Notification], ReadOnlyAdmin)
 admin.site.empty_value_display = _("—")
+
+
+# --- Federation -----------------------------------------------------------------------------
+
+
+@admin.register(Peer)
+class PeerAdmin(admin.ModelAdmin):
+    """Peer systems (other portals, the LGSP, the national axis): edited by administrators."""
+
+    list_display = ["code", "name", "base_url", "mode", "enabled", "require_signature"]
+    list_filter = ["mode", "enabled"]
+    search_fields = ["code", "name", "base_url"]
+    readonly_fields = ["stream_lease_until", "stream_owner", "created_at"]
+
+
+@admin.register(InboundPackage)
+class InboundPackageAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "peer", "kind", "document_id", "status_code", "result", "code"]
+    list_filter = ["result", "kind", "peer"]
+    search_fields = ["document_id", "consignment_id", "message"]
+    list_select_related = ["peer"]
+
+
+admin.site.register([StatusOutbox, PullItem], ReadOnlyAdmin)

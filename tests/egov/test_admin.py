@@ -49,3 +49,13 @@ def test_unit_search_with_or_without_diacritics(admin_client_with_units, term):
 @pytest.mark.parametrize("query", [{"kind": "department"}, {"active": "yes"}, {"active": "no"}])
 def test_unit_filters(admin_client_with_units, query):
     assert admin_client_with_units.get(reverse("admin:units_unit_changelist"), query).status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "admin:documents_document_changelist", "admin:documents_dispatch_changelist",
+    "admin:documents_incomingrecord_changelist", "admin:documents_auditevent_changelist",
+    "admin:documents_register_changelist", "admin:documents_peer_changelist", "admin:documents_peer_add",
+    "admin:documents_inboundpackage_changelist", "admin:documents_statusoutbox_changelist",
+])
+def test_document_admin_pages_load(admin_client, url):
+    assert admin_client.get(reverse(url)).status_code == 200
