@@ -151,6 +151,8 @@ class IncomingRecord(models.Model):
             # The inbox: one unit's records newest first, optionally by status.
             models.Index(fields=["unit", "-arrived_at", "-id"], name="documents_incoming_inbox"),
             models.Index(fields=["unit", "status", "-arrived_at"], name="documents_incoming_status"),
+            # The API pages by id (stable under equal arrival times).
+            models.Index(fields=["unit", "-id"], name="documents_incoming_unit_id"),
             models.Index(fields=["deadline"], name="documents_incoming_deadline",
                          condition=Q(status__in=["accepted", "assigned", "in_progress"])),
         ]

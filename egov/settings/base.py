@@ -130,6 +130,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 
+# --- Cache ------------------------------------------------------------------------------
+# Local memory by default; production sets CACHE_URL=redis://… so that rate limits and the
+# login lockout hold across gunicorn processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Celery -----------------------------------------------------------------------------
 # Default broker: kombu's filesystem transport under var/ (needs no server). A real worker
 # process always consumes it; the running portal never uses eager mode.
