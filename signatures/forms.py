@@ -4,6 +4,8 @@ import base64
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from egov.forms import MultipleFileField
+
 from .services.parsing import TrustMaterialError
 from .services.trust import anchor_preview
 
@@ -34,24 +36,6 @@ class TrustAnchorAddForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
         data["raw"] = raw
         return data
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (Django documentation pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)]
 
 
 class CertificateImportForm(forms.Form):
