@@ -97,8 +97,10 @@ def _round(client, ticket, sign):
     signed = sign(served)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    # English answer: these tests check which rule refused the file, not its Vietnamese wording.
     return client.post(reverse("signatures:vgca_upload", args=[ticket.token]),
-                       {"file": SimpleUploadedFile("signed.pdf", signed, "application/pdf")})
+                       {"file": SimpleUploadedFile("signed.pdf", signed, "application/pdf")},
+                       HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_vgca_round_trip_accepts_the_bound_signer_once(client, signer_user, pki, plain_pdf):
