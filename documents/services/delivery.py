@@ -184,6 +184,20 @@ def _apply_followup(doc, recipient_ids: list[int], now) -> None:
     AuditEvent.objects.bulk_create([
         AuditEvent(verb="incoming.cancelled", object_type="documents.incomingrecord", object_id=str(pk),
                    details={"reason": reason, "by_document": doc.pk}) for pk, _d in affected])
+    # Tell the sender's clerks once, and the recipients' clerks about their own record.
+    units = dict(IncomingRecord.objects.filter(pk__in=[a[0] for a in affected]).values_list("pk", "unit_id"))
+    clerks = Membership.objects.filter(role=Role.CLERK, is_active=True,
+                                       unit_id__in={doc.owner_unit_id, *units.values()}).values_list("unit_id",
+                                                                                                      "user_id")
+    text = (_("%(reason)s: %(subject)s") % {"reason": reason, "subject": doc.subject})[:500]
+    notes = []
+    for unit_id, user_id in clerks:
+        if unit_id == doc.owner_unit_id:
+            notes.append(Notification(user_id=user_id, unit_id=unit_id, kind="document.followup_applied", text=text,
+                                      object_type="document", object_id=doc.related_document_id))
+        notes += [Notification(user_id=user_id, unit_id=unit_id, kind="incoming.cancelled", text=text,
+                               object_type="incoming", object_id=pk) for pk, u in units.items() if u == unit_id]
+    Notification.objects.bulk_create(notes)
 
 
 def backoff_seconds(attempt: int) -> float:

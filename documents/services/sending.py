@@ -15,7 +15,7 @@ from units.choices import Role, UnitKind
 from units.models import Unit, UnitGroup
 from units.selectors import UnitNotAddressable, unit_communes_of, unit_resolve_addressee
 
-from ..choices import DeliveryState, DocumentStatus, EventKind, Secrecy
+from ..choices import BusinessType, DeliveryState, DocumentStatus, EventKind, Secrecy
 from ..models import Dispatch, DispatchEvent, Document
 from .common import InvalidInput, PermissionDeniedError, StateError, actor_display, audit_record, require_role
 
@@ -130,6 +130,9 @@ def document_send(*, document: Document, acting_user, units: Sequence[Unit] = ()
         if doc.sent_at is None:
             doc.sent_at = now
             doc.save(update_fields=["sent_at"])
+        if doc.business_type == BusinessType.REVOCATION:
+            # NĐ 30 Điều 18.4: the revoked document is frozen at the sender: never sent again.
+            Document.objects.filter(pk=doc.related_document_id).update(status=DocumentStatus.REVOKED)
         audit_record(actor=acting_user, unit=owner, verb="document.sent", obj=doc,
                      details={"recipients": [d.recipient.code for d in dispatches][:1000], "count": len(dispatches),
                               "redirected": {d.addressed_to.code: d.recipient.code for d in dispatches

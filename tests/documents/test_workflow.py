@@ -130,6 +130,12 @@ def test_revocation_cancels_the_recipients_record(province, issued, delivered):
     assert Dispatch.objects.get(document=delivered, recipient=province.communes[0]).events.filter(
         code="cancelled").exists()
     assert _incoming(province.district).status == IncomingStatus.ARRIVED  # not among the revocation's recipients
+    assert Notification.objects.filter(unit=province.snv, kind="document.followup_applied").exists()
+    assert Notification.objects.filter(unit=province.communes[0], kind="incoming.cancelled").exists()
+    delivered.refresh_from_db()
+    assert delivered.status == "revoked"
+    with pytest.raises(StateError):  # the revoked document is frozen: never sent again
+        document_send(document=delivered, acting_user=clerk, units=[province.stc], on=TODAY)
 
 
 def test_take_back_request_agreed_and_refused(province, delivered):
