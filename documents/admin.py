@@ -1,5 +1,6 @@
 """Django admin for documents, registers, dispatches, incoming records and the audit trail."""
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -111,6 +112,7 @@ class PeerAdmin(admin.ModelAdmin):
     """Peer systems (other portals, the LGSP, the national axis): edited by administrators."""
 
     list_display = ["code", "name", "base_url", "mode", "enabled", "require_signature"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a peer is reached over HTTPS
     list_filter = ["mode", "enabled"]
     search_fields = ["code", "name", "base_url"]
     readonly_fields = ["stream_lease_until", "stream_owner", "created_at"]
