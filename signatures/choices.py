@@ -1,6 +1,7 @@
 """Choices of the signatures app."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "Verdict",
@@ -25,9 +26,9 @@ class Verdict(models.TextChoices):
 
 
 class VerificationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    PENDING = "pending", pgettext_lazy("signature verification", "Pending")
+    DONE = "done", pgettext_lazy("signature verification", "Done")
+    FAILED = "failed", pgettext_lazy("signature verification", "Failed")
 
 
 class SignedFileKind(models.TextChoices):
@@ -62,7 +63,7 @@ class KeySource(models.TextChoices):
 
 
 class TicketStatus(models.TextChoices):
-    ISSUED = "issued", _("Issued")
+    ISSUED = "issued", pgettext_lazy("signing ticket", "Issued")
     DOWNLOADED = "downloaded", _("Downloaded")
     ACCEPTED = "accepted", _("Signed file accepted")
     REJECTED = "rejected", _("Signed file rejected")
