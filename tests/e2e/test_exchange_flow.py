@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from documents.models import IncomingRecord
-from tests.documents.conftest import PDF, Province
+from signatures.devtools.pki import make_pdf
+from tests.documents.conftest import Province
 
 from .conftest import login
 
@@ -41,7 +42,8 @@ def _incoming_page(page, subject):
 
 def test_compose_send_accept_assign_finish_reject(province, live_worker, new_page, screenshot, tmp_path):
     pdf = tmp_path / "cong-van.pdf"
-    pdf.write_bytes(PDF)
+    # A real (unsigned) PDF, so that the inline viewer shows the page in the screenshots.
+    pdf.write_bytes(make_pdf(pages=1, text="Ke hoach chuyen doi so nam 2026"))
     snv = province.snv
     c1, c2, c3 = province.communes
 
