@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import authentication, mixins, permissions
 from rest_framework.response import Response
 
 from .authentication import ApiTokenAuthentication
 from .errors import PayloadTooLarge, api_exception_handler
 from .etags import check_if_match, etag_of
+from .models import ApiClient
 from .pagination import ApiCursorPagination
 from .permissions import HasScope
 from .throttling import ClientRateThrottle
@@ -44,6 +45,21 @@ class ApiViewMixin:
             raise PayloadTooLarge(_("The request is too large (%(size)d MB; the limit is %(limit)d MB).")
                                   % {"size": length // 2**20, "limit": max_request_bytes() // 2**20})
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every API call leaves an audit row (who, for which unit, what, with which result)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from documents.models import AuditEvent
+
+            client = request.auth if isinstance(request.auth, ApiClient) else None
+            AuditEvent.objects.create(
+                actor=user, unit_id=client.unit_id if client else None, verb="api.call", object_type="api",
+                object_id=request.path[:64],
+                details={"method": request.method, "path": request.get_full_path()[:500],
+                         "status": response.status_code, "client": client.pk if client else None})
+        return response
 
     # --- ETag helpers -------------------------------------------------------------------
     def represent(self, obj, serializer_class=None) -> dict:

@@ -36,3 +36,15 @@ def test_successors_after_a_merger(province, make_api):
     assert a.code not in codes
     codes = [u["code"] for u in api.get("/api/v1/units/", {"include_inactive": "true"}).json()["results"]]
     assert a.code in codes
+
+
+def test_every_api_call_is_audited(province, make_api):
+    from documents.models import AuditEvent
+
+    api = make_api(province.snv, ["units:read"])
+    api.get(f"/api/v1/units/{province.snv.code}/")
+    api.get("/api/v1/units/000.99.99.H00/")
+    rows = list(AuditEvent.objects.filter(verb="api.call").order_by("pk"))
+    assert [(r.details["method"], r.details["status"]) for r in rows] == [("GET", 200), ("GET", 404)]
+    assert rows[0].unit_id == province.snv.pk and rows[0].details["client"] == api.client.pk
+    assert rows[0].actor_id == api.client.service_user_id
