@@ -47,10 +47,11 @@ class DocumentForm(forms.Form):
     main_file = forms.FileField(label=_("Main file (PDF)"), required=False)
     appendices = MultipleFileField(label=_("Appendices"), required=False)
 
+    DOCUMENT_FIELDS = ("doc_type", "notation_suffix", "subject", "signer_name", "signer_position", "urgency",
+                       "due_date", "recipients_text")
+
     def document_fields(self) -> dict:
-        data = self.cleaned_data
-        return {k: data[k] for k in ("doc_type", "notation_suffix", "subject", "signer_name", "signer_position",
-                                     "urgency", "due_date", "recipients_text")}
+        return {k: self.cleaned_data[k] for k in self.DOCUMENT_FIELDS}
 
     def uploads(self) -> list[tuple[object, str]]:
         out = []

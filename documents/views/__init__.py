@@ -3,10 +3,12 @@ from .incoming import incoming_action, incoming_detail, incoming_list  # noqa: F
 from .notifications import notification_list, notification_read, switch_unit  # noqa: F401
 from .outgoing import (  # noqa: F401
     attachment_file,
+    attachment_remove,
     attachment_upload,
     dispatch_request,
     dispatch_retry,
     document_create,
+    document_edit,
     document_issue,
     document_send,
     outgoing_detail,

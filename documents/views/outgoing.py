@@ -78,6 +78,49 @@ def document_create(request):
     return render(request, "documents/document_form.html", {"form": form}, status=status)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_edit(request, pk: int):
+    """Change a draft's fields and add files, in one transaction; an issued document is frozen."""
+    doc = _document_or_404(request, pk)
+    if doc.status != DocumentStatus.DRAFT:
+        messages.error(request, _("This document has been issued and can no longer be changed; "
+                                  "send an update, replacement or revocation document instead."))
+        return redirect("documents:outgoing_detail", pk=doc.pk)
+    initial = {name: getattr(doc, name) for name in DocumentForm.DOCUMENT_FIELDS}
+    form = DocumentForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    services.document_update(document=doc, acting_user=request.user, **form.document_fields())
+                    _save_files(doc, form, request.user)
+            except services.ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("The draft has been saved."))
+                return redirect("documents:outgoing_detail", pk=doc.pk)
+        status = 400
+    return render(request, "documents/document_form.html", {"form": form, "document": doc}, status=status)
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk: int):
+    """Remove a file from a draft."""
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("document").filter(document__in=documents_visible_to(user=request.user)),
+        pk=pk)
+    try:
+        services.attachment_remove(attachment=attachment, acting_user=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The file %(name)s has been removed.") % {"name": attachment.original_name})
+    return redirect("documents:outgoing_detail", pk=attachment.document_id)
+
+
 def _recipient_tree(owner: Unit):
     """Units to pick from, grouped as the province is organised (one query)."""
     units = list(Unit.objects.active().filter(kind__in=LEVEL_KINDS).exclude(pk=owner.pk).order_by("path"))

@@ -154,3 +154,42 @@ def test_unit_type_ahead_is_diacritic_insensitive(province, login, client):
     login(province.clerk(province.snv))
     html = client.get(reverse("documents:unit_search"), {"term": "xa thu 2"}).content.decode()
     assert f'value="{province.communes[1].pk}"' in html and f'value="{province.communes[0].pk}"' not in html
+
+
+def test_a_draft_can_be_edited_and_its_files_removed(province, login, client):
+    login(province.specialist(province.snv))
+    client.post(reverse("documents:document_create"), _draft_data(
+        main_file=SimpleUploadedFile("qd.pdf", PDF, "application/pdf"),
+        appendices=[SimpleUploadedFile("phu-luc.png", PNG, "image/png")]))
+    doc = Document.objects.get()
+    page = client.get(reverse("documents:document_edit", args=[doc.pk]))
+    assert page.status_code == 200 and "Về việc tổng kết công tác năm 2025" in page.content.decode()
+    response = client.post(reverse("documents:document_edit", args=[doc.pk]),
+                           _draft_data(subject="Về việc tổng kết công tác năm 2026", urgency="1"))
+    assert response.status_code == 302
+    doc.refresh_from_db()
+    assert doc.subject == "Về việc tổng kết công tác năm 2026" and doc.urgency == 1
+    appendix = doc.attachments.get(kind="appendix")
+    assert client.post(reverse("documents:attachment_remove", args=[appendix.pk])).status_code == 302
+    assert list(doc.attachments.values_list("kind", flat=True)) == ["main"]
+
+
+def test_an_issued_document_cannot_be_edited_nor_its_files_removed(province, login, client):
+    clerk = province.clerk(province.snv)
+    doc = make_issued(province.snv, clerk)
+    login(clerk)
+    response = client.post(reverse("documents:document_edit", args=[doc.pk]), _draft_data(subject="Sửa lén"))
+    assert response.status_code == 302
+    doc.refresh_from_db()
+    assert doc.subject != "Sửa lén"
+    main = doc.attachments.get()
+    client.post(reverse("documents:attachment_remove", args=[main.pk]))
+    assert doc.attachments.count() == 1
+
+
+def test_another_units_draft_is_not_found(province, login, client):
+    login(province.clerk(province.snv))
+    client.post(reverse("documents:document_create"), _draft_data())
+    doc = Document.objects.get()
+    login(province.clerk(province.stc))
+    assert client.get(reverse("documents:document_edit", args=[doc.pk])).status_code == 404
