@@ -125,3 +125,12 @@ class DispatchRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["dispatch"].queryset = dispatches
         self.fields["dispatch"].label_from_instance = lambda d: d.recipient.name
+
+
+class SavedListForm(forms.Form):
+    """A saved recipient list: a name and units picked with the same tree and type-ahead as sending."""
+
+    name = forms.CharField(label=_("Name of the list"), max_length=200)
+    units = forms.ModelMultipleChoiceField(label=_("Units"), queryset=Unit.objects.all(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    groups = forms.MultipleChoiceField(required=False, choices=())  # the picker's group boxes are not offered here

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .choices import ReorganisationAction
-from .models import PATH_STEP, Unit, UnitChange
+from .choices import ReorganisationAction, Role
+from .models import PATH_STEP, Unit, UnitChange, UnitGroup
+from .selectors import user_has_role
 
 __all__ = [
     "unit_create",
@@ -24,6 +25,8 @@ __all__ = [
     "unit_move",
     "unit_dissolve",
     "unit_tree_rebuild",
+    "unit_group_save",
+    "unit_group_delete",
 ]
 
 TRACKED_FIELDS = (
@@ -244,3 +247,37 @@ def unit_dissolve(*, unit: Unit, effective_date: datetime.date, successor: Unit 
     _record(unit, ReorganisationAction.DISSOLVE, effective_date=effective_date, related=successor, old=old,
             new={"valid_to": closing, "successor": successor.code if successor else None}, note=note, actor=actor)
     return True
+
+
+def _require_list_manager(*, owner: Unit, acting_user) -> None:
+    if not user_has_role(user=acting_user, unit=owner, roles=(Role.CLERK, Role.UNIT_ADMIN)):
+        raise PermissionDenied(_("Only the clerks and administrators of %(unit)s manage its recipient lists.")
+                               % {"unit": owner.name})
+
+
+@transaction.atomic
+def unit_group_save(*, owner: Unit, name: str, members: Sequence[Unit], acting_user,
+                    group: UnitGroup | None = None) -> UnitGroup:
+    """Create or replace a saved recipient list of ``owner`` (clerks and unit admins)."""
+    _require_list_manager(owner=owner, acting_user=acting_user)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the list a name.")})
+    if not members:
+        raise ValidationError({"units": _("Choose at least one unit.")})
+    clash = UnitGroup.objects.filter(owner=owner, name=name).exclude(pk=group.pk if group else None)
+    if clash.exists():
+        raise ValidationError({"name": _("Your unit already has a list named %(name)s.") % {"name": name}})
+    if group is None:
+        group = UnitGroup.objects.create(owner=owner, name=name[:200])
+    else:
+        group.name = name[:200]
+        group.save(update_fields=["name"])
+    group.members.set(members)
+    return group
+
+
+@transaction.atomic
+def unit_group_delete(*, group: UnitGroup, acting_user) -> None:
+    _require_list_manager(owner=group.owner, acting_user=acting_user)
+    group.delete()

@@ -17,3 +17,4 @@ from .outgoing import (  # noqa: F401
     unit_search,
 )
 from .registers import register_export, register_view  # noqa: F401
+from .saved_lists import saved_list_delete, saved_lists  # noqa: F401
