@@ -79,7 +79,7 @@ def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200):
     rec = get_object_or_404(
         incoming_visible_to(user=request.user).select_related(
             "document", "document__owner_unit", "sender", "unit", "dispatch", "main_handler", "register",
-            "accepted_by"),
+            "accepted_by", "verification"),
         pk=pk)
     roles = set(Membership.objects.filter(user=request.user, unit=rec.unit, is_active=True)
                 .values_list("role", flat=True))

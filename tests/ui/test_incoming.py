@@ -198,3 +198,17 @@ def test_attachment_is_readable_by_recipient_only(province, received, login, cli
     assert client.get(url).status_code == 404
     login(province.user(province.communes[0], Role.SPECIALIST))
     assert client.get(url).status_code == 404
+
+
+def test_signature_checked_at_receipt_is_shown(province, received, login, client):
+    from signatures.tasks import verify_blob_task
+
+    rec = IncomingRecord.objects.filter(unit=province.communes[0]).first()
+    login(province.clerk(province.communes[0]))
+    url = reverse("documents:incoming_detail", args=[rec.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="receipt-signature"' in html and 'data-verdict="pending"' in html
+    verify_blob_task.run(rec.verification_id)
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    badge = html[html.index('data-testid="receipt-signature"'):][:600]
+    assert 'data-verdict="invalid"' in badge or 'data-verdict="unsigned"' in badge
