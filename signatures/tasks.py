@@ -3,6 +3,7 @@ Celery tasks of the signatures app. Thin: they take primary keys and call servic
 
 - ``verify_blob_task(verification_id)``: run a pending Verification whose bytes are in the
   default storage (documents app: on attachment upload and on receipt).
+- ``sweep_pending_verifications_task()``: re-enqueue verifications whose task was lost (beat).
 - ``refresh_crls_task()``: periodic CRL refresh from distribution points (beat; does nothing
   unless SIGNATURES_NETWORK_FETCH is on).
 """
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 # Merge into CELERY_BEAT_SCHEDULE (egov/settings/base.py).
 SIGNATURES_BEAT_SCHEDULE = {
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
+    "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
 }
 
 
@@ -40,3 +42,25 @@ def refresh_crls_task() -> None:
 
     report = crls_refresh()
     logger.info("CRL refresh: %s", report)
+
+
+@shared_task(name="signatures.sweep_pending", acks_late=True)
+def sweep_pending_verifications_task(older_than_seconds: int = 300, limit: int = 500) -> int:
+    """
+    Re-enqueue verifications still pending after ``older_than_seconds`` (their task was lost:
+    broker down at upload time, worker killed). Running one twice is harmless: a verification
+    that is no longer pending is left alone.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .choices import VerificationStatus
+    from .models import Verification
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(Verification.objects.filter(status=VerificationStatus.PENDING, created_at__lt=cutoff)
+               .order_by("pk").values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        verify_blob_task.delay(pk)
+    return len(ids)

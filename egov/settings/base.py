@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "idempotency-purge": {"task": "egov.api.tasks.idempotency_purge_task", "schedule": 3600.0},
     # CRL refresh from the distribution points: does nothing unless SIGNATURES_NETWORK_FETCH is on.
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
+    # Verifications whose task was lost (broker down at upload time) are queued again.
+    "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
 }
 CELERY_IMPORTS = ["egov.api.tasks"]  # egov.api is not an app of its own: its tasks are imported here
 SIGNATURES_NETWORK_FETCH = env.bool("SIGNATURES_NETWORK_FETCH", default=False)

@@ -96,3 +96,18 @@ def test_warn_policy_accepts_with_a_warning(province, trust_store, pdfs):
     _run(rec.verification)
     accepted = incoming_accept(incoming=rec, acting_user=province.clerk(province.communes[0]))
     assert accepted.incoming_number == 1 and accepted.policy_warning
+
+
+def test_lost_verification_tasks_are_queued_again(province, pdfs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from signatures.models import Verification
+    from signatures.tasks import sweep_pending_verifications_task
+
+    att, rec = _deliver(province, pdfs["plain"])
+    Verification.objects.filter(pk=att.verification_id).update(created_at=timezone.now() - timedelta(minutes=10))
+    with mock.patch.object(verify_blob_task, "delay") as delay:
+        assert sweep_pending_verifications_task.run() == 1
+    delay.assert_called_once_with(att.verification_id)
