@@ -13,16 +13,21 @@ from units.text import search_key
 from .choices import DeliveryState, DocumentStatus, DocumentType, IncomingStatus, StatusCode, Urgency
 from .models import Dispatch, Document, IncomingRecord
 
-__all__ = ["IncomingRecordFilterSet", "DocumentFilterSet", "DispatchFilterSet"]
+__all__ = ["IncomingRecordFilterSet", "DocumentFilterSet", "DispatchFilterSet", "search_words"]
 
 OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS]
+
+
+def search_words(value: str) -> list[str]:
+    """The words a search requires, reduced like ``search_text`` (at most 8)."""
+    return search_key(value or "").split()[:8]
 
 
 class SearchMixin:
     def filter_q(self, queryset, name, value):
         # Every word must occur (in any order): "quyet dinh kien toan" finds
         # "Quyết định về việc kiện toàn …". A single word is the plain substring search.
-        for word in search_key(value or "").split()[:8]:
+        for word in search_words(value):
             queryset = queryset.filter(search_text__contains=word)
         return queryset
 

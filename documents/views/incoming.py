@@ -13,7 +13,7 @@ from units.models import Membership
 
 from .. import services
 from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode
-from ..filtersets import IncomingRecordFilterSet
+from ..filtersets import IncomingRecordFilterSet, search_words
 from ..forms import AnswerRequestForm, AssignForm, FinishForm, ProgressForm, RejectForm, add_service_error
 from ..models import IncomingRecord
 from ..selectors import incoming_visible_to
@@ -27,10 +27,17 @@ OPEN = {IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROG
 def incoming_list(request):
     ctx = active_unit_or_403(request)
     base = incoming_visible_to(user=request.user, unit=ctx.unit)
-    filterset = IncomingRecordFilterSet(request.GET or None, queryset=base)
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    filterset = IncomingRecordFilterSet(request.GET or None, queryset=base)  # renders the form
+    # The text search is applied by the paginator (newest rows first); the other filters here.
+    term = request.GET.get("q", "").strip()
+    data = request.GET.copy()
+    data.pop("q", None)
+    narrowed = IncomingRecordFilterSet(data or None, queryset=base)
+    qs = narrowed.qs if narrowed.is_bound and narrowed.is_valid() else base
     qs = qs.select_related("document", "sender", "main_handler")
-    page = keyset_paginate(qs, cursor=request.GET.get("after"), time_field="arrived_at")
+    search = (lambda rows: narrowed.filter_q(rows, "q", term)) if term else None
+    page = keyset_paginate(qs, cursor=request.GET.get("after"), time_field="arrived_at", search=search,
+                           search_words=search_words(term))
     staff = (get_user_model().objects.filter(memberships__unit=ctx.unit, memberships__is_active=True)
              .distinct().order_by("first_name", "username").only("pk", "first_name", "last_name", "username"))
     template = "documents/_incoming_rows.html" if request.headers.get("HX-Request") else "documents/incoming_list.html"

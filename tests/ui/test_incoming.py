@@ -212,3 +212,30 @@ def test_signature_checked_at_receipt_is_shown(province, received, login, client
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     badge = html[html.index('data-testid="receipt-signature"'):][:600]
     assert 'data-verdict="invalid"' in badge or 'data-verdict="unsigned"' in badge
+
+
+@pytest.mark.parametrize("window", [2000, 10])
+def test_search_pages_walk_every_match_once(province, login, monkeypatch, window):
+    """Common terms are matched in the newest rows first; rarer ones fall back to the database."""
+    from documents.views import common
+
+    monkeypatch.setattr(common, "SEARCH_WINDOW", window)
+    clerk = province.clerk(province.snv)
+    commune = province.communes[1]
+    for i in range(40):
+        subject = f"Quyết định về việc kiện toàn tổ {i}" if i % 4 else f"Công văn về việc khác {i}"
+        deliver(make_issued(province.snv, clerk, subject=subject), [commune], clerk)
+    client = login(province.clerk(commune))
+    seen, params = [], {"q": "quyet dinh kien toan"}
+    for number in range(5):
+        response = client.get(reverse("documents:incoming_list"), params)
+        page = response.context["page"]
+        if number == 0:  # 30 matches: the window finds 26 and says "more than", the fallback counts 30
+            assert (page.count, page.count_capped) == ((29, True) if window == 2000 else (30, False))
+        seen += [r.pk for r in page.rows]
+        if not page.next_cursor:
+            break
+        params = {"q": "quyet dinh kien toan", "after": page.next_cursor}
+    expected = list(IncomingRecord.objects.filter(unit=commune, document__subject__startswith="Quyết định")
+                    .order_by("-arrived_at", "-pk").values_list("pk", flat=True))
+    assert len(expected) == 30 and seen == expected
