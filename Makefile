@@ -30,6 +30,7 @@ test: install sysdeps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: install
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 

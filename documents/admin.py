@@ -1,37 +1,18 @@
-"""Django admin for documents, registers, dispatches, incoming records and the audit trail."""
+"""Django admin for documents, registers, dispatches and incoming records."""
 from django.contrib import admin
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+
+from egov.core.admin import ReadOnlyAdmin
 
 from .models import (
     Attachment,
-    AuditEvent,
     Dispatch,
     DispatchEvent,
     Document,
     HandlingNote,
-    InboundPackage,
     IncomingAssignment,
     IncomingRecord,
-    Notification,
-    Peer,
-    PullItem,
     Register,
-    StatusOutbox,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: visible, never edited from the admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AttachmentInline(admin.TabularInline):
@@ -92,38 +73,5 @@ class IncomingRecordAdmin(ReadOnlyAdmin):
     list_select_related = ["document", "unit"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "verb", "actor", "unit", "object_type", "object_id"]
-    list_filter = ["verb"]
-    search_fields = ["verb", "object_id"]
-    list_select_related = ["actor", "unit"]
+admin.site.register([IncomingAssignment, HandlingNote], ReadOnlyAdmin)
 
-
-admin.site.register([IncomingAssignment, HandlingNote, Notification], ReadOnlyAdmin)
-admin.site.empty_value_display = _("—")
-
-
-# --- Federation -----------------------------------------------------------------------------
-
-
-@admin.register(Peer)
-class PeerAdmin(admin.ModelAdmin):
-    """Peer systems (other portals, the LGSP, the national axis): edited by administrators."""
-
-    list_display = ["code", "name", "base_url", "mode", "enabled", "require_signature"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a peer is reached over HTTPS
-    list_filter = ["mode", "enabled"]
-    search_fields = ["code", "name", "base_url"]
-    readonly_fields = ["stream_lease_until", "stream_owner", "created_at"]
-
-
-@admin.register(InboundPackage)
-class InboundPackageAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "peer", "kind", "document_id", "status_code", "result", "code"]
-    list_filter = ["result", "kind", "peer"]
-    search_fields = ["document_id", "consignment_id", "message"]
-    list_select_related = ["peer"]
-
-
-admin.site.register([StatusOutbox, PullItem], ReadOnlyAdmin)

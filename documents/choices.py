@@ -143,3 +143,57 @@ class EventKind(models.TextChoices):
     TRANSPORT = "transport", _("Delivery")
     BUSINESS = "business", _("Status")
     NOTE = "note", _("Note")
+
+
+class AuditVerb(models.TextChoices):
+    """What the documents services write in the audit trail."""
+
+    DOCUMENT_CREATED = "document.created", _("Document drafted")
+    DOCUMENT_UPDATED = "document.updated", _("Draft changed")
+    DOCUMENT_ISSUED = "document.issued", _("Document numbered and issued")
+    DOCUMENT_SENT = "document.sent", _("Document sent")
+    DOCUMENT_IMPORTED = "edxml.document_imported", _("Document received as a package")
+    ATTACHMENT_ADDED = "attachment.added", _("File added")
+    ATTACHMENT_REMOVED = "attachment.removed", _("File removed")
+    DISPATCH_SENDING = "dispatch.sending", _("Delivery attempt started")
+    DISPATCH_DELIVERED = "document.delivered", _("Delivered")
+    DISPATCH_RETRYING = "dispatch.retrying", _("Delivery attempt failed; will retry")
+    DISPATCH_FAILED = "dispatch.failed", _("Delivery failed")
+    DISPATCH_REQUEUED = "dispatch.requeued", _("Delivery requeued by the sweeper")
+    DISPATCH_RETRIED = "dispatch.retried", _("Failed delivery retried by a clerk")
+    DISPATCH_STATUS = "dispatch.status", _("Status reported by the recipient")
+    DISPATCH_REQUEST = "dispatch.request", _("Take-back or update requested")
+    INCOMING_ACCEPTED = "incoming.accepted", _("Incoming document registered")
+    INCOMING_REJECTED = "incoming.rejected", _("Incoming document rejected")
+    INCOMING_ASSIGNED = "incoming.assigned", _("Incoming document assigned")
+    INCOMING_PROGRESS = "incoming.progress", _("Progress reported")
+    INCOMING_FINISHED = "incoming.finished", _("Handling finished")
+    INCOMING_REQUEST_ANSWERED = "incoming.request_answered", _("Sender's request answered")
+    INCOMING_CANCELLED = "incoming.cancelled", _("Incoming document cancelled")
+    WEBHOOK_EVENT = "webhook.event", _("Event queued for webhooks")
+
+
+class NotificationKind(models.TextChoices):
+    """What the documents services tell users about."""
+
+    INCOMING_ARRIVED = "incoming.arrived", _("New incoming document")
+    INCOMING_ACCEPTED = "incoming.accepted", _("Incoming document awaits assignment")
+    INCOMING_ASSIGNED = "incoming.assigned", _("Assigned to you")
+    INCOMING_OVERDUE = "incoming.overdue", _("Overdue")
+    INCOMING_REQUEST = "incoming.request", _("The sender asks for the document back or an update")
+    INCOMING_CANCELLED = "incoming.cancelled", _("Incoming document cancelled")
+    DISPATCH_FAILED = "dispatch.failed", _("Delivery failed")
+    FOLLOWUP_APPLIED = "document.followup_applied", _("Revocation or replacement applied")
+    STATUS_01 = "status.01", _("Recipient: arrived")
+    STATUS_02 = "status.02", _("Recipient: rejected")
+    STATUS_03 = "status.03", _("Recipient: accepted")
+    STATUS_04 = "status.04", _("Recipient: assigned")
+    STATUS_05 = "status.05", _("Recipient: in progress")
+    STATUS_06 = "status.06", _("Recipient: done")
+    STATUS_13 = "status.13", _("Take-back requested")
+    STATUS_15 = "status.15", _("Request agreed")
+    STATUS_16 = "status.16", _("Request refused")
+
+    @classmethod
+    def for_status(cls, code: str) -> "NotificationKind":
+        return cls(f"status.{code}")

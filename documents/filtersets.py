@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
-from units.text import search_key
+from egov.core.text import search_key
 
 from .choices import DeliveryState, DocumentStatus, DocumentType, IncomingStatus, StatusCode, Urgency
 from .models import Dispatch, Document, IncomingRecord

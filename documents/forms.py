@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from egov.forms import MultipleFileField
+from egov.core.forms import MultipleFileField
 from units.models import Unit
 
 from .choices import AttachmentKind, DocumentType, RequestKind, Urgency

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
              retry_backoff_max=120, retry_jitter=True, max_retries=8)
 def deliver_local_batch_task(self, dispatch_ids: list[int]) -> int:
     """Deliver a batch of local dispatches; a dispatch that keeps failing alone is marked retrying/failed."""
-    from .services.delivery import deliver_local_batch, dispatch_record_failure
+    from .services.delivery import deliver_local_batch
+    from .services.dispatches import dispatch_record_failure
 
     try:
         return deliver_local_batch(dispatch_ids=dispatch_ids)
@@ -44,7 +45,8 @@ def deliver_local_batch_task(self, dispatch_ids: list[int]) -> int:
 
 @shared_task(acks_late=True)
 def sweep_dispatches_task() -> int:
-    from .services.delivery import dispatch_sweep
+    """Beat: every transport re-enqueues what a lost message or a dead worker left behind."""
+    from .services.dispatches import dispatch_sweep
 
     return dispatch_sweep()
 
@@ -56,8 +58,8 @@ def remind_overdue_task() -> int:
     return incoming_remind_overdue()
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=5)
-def send_notification_emails_task(notification_ids: list[int]) -> int:
-    from .services.notifications import notifications_send_email
+@shared_task(acks_late=True)
+def webhook_scan_task() -> int:
+    from .webhooks import webhook_scan
 
-    return notifications_send_email(notification_ids=notification_ids)
+    return webhook_scan()

@@ -37,7 +37,7 @@ class HeartbeatStep(bootsteps.StartStopStep):
 
     @staticmethod
     def _beat(worker):
-        from egov.services import worker_heartbeat_record
+        from egov.core.services import worker_heartbeat_record
 
         try:
             worker_heartbeat_record(hostname=worker.hostname)

@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from egov.core.admin import ServiceAdminMixin
+
 from .forms import CertificateImportForm, RevocationListUploadForm, TrustAnchorAddForm
 from .models import (
     Certificate,
@@ -89,14 +91,14 @@ class TrustAnchorAdmin(admin.ModelAdmin):
     def enable(self, request, queryset):
         for anchor in queryset:
             try:
-                anchor_set_enabled(anchor=anchor, enabled=True)
+                anchor_set_enabled(anchor=anchor, enabled=True, acting_user=request.user)
             except TrustMaterialError as exc:
                 self.message_user(request, f"{anchor}: {exc}", messages.ERROR)
 
     @admin.action(description=_("Disable selected anchors"))
     def disable(self, request, queryset):
         for anchor in queryset:
-            anchor_set_enabled(anchor=anchor, enabled=False)
+            anchor_set_enabled(anchor=anchor, enabled=False, acting_user=request.user)
 
 
 class ExpiresWithinFilter(admin.SimpleListFilter):
@@ -113,7 +115,7 @@ class ExpiresWithinFilter(admin.SimpleListFilter):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["common_name", "organisation", "uids", "serial_hex", "not_after", "binding", "unit", "user", "is_ca"]
     list_filter = [ExpiresWithinFilter, "binding", "is_ca", "unit"]
     list_select_related = ["unit", "user"]
@@ -143,7 +145,7 @@ class CertificateAdmin(admin.ModelAdmin):
         form = CertificateImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             blobs = [(f.name, f.read()) for f in form.cleaned_data["files"]]
-            result = certificates_import(blobs=blobs)
+            result = certificates_import(blobs=blobs, acting_user=request.user)
             self.message_user(
                 request,
                 _("%(created)d certificates added, %(existing)d already known, %(errors)d files unreadable.")
@@ -159,7 +161,7 @@ class CertificateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from .services.trust import certificate_bind
 
-        certificate_bind(certificate=obj, binding=obj.binding, user=obj.user, unit=obj.unit)
+        certificate_bind(certificate=obj, binding=obj.binding, user=obj.user, unit=obj.unit, acting_user=request.user)
 
 
 @admin.register(RevocationList)
@@ -179,7 +181,7 @@ class RevocationListAdmin(ReadOnlyMixin, admin.ModelAdmin):
         form = RevocationListUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                row = crl_add(data=form.cleaned_data["crl"].read())
+                row = crl_add(data=form.cleaned_data["crl"].read(), acting_user=request.user)
             except TrustMaterialError as exc:
                 form.add_error("crl", str(exc))
             else:

@@ -13,6 +13,7 @@ __all__ = [
     "KeySource",
     "TicketStatus",
     "RevocationSource",
+    "AuditVerb",
 ]
 
 
@@ -73,3 +74,22 @@ class TicketStatus(models.TextChoices):
 class RevocationSource(models.TextChoices):
     UPLOAD = "upload", _("Uploaded")
     FETCHED = "fetched", _("Fetched from the distribution point")
+
+
+class AuditVerb(models.TextChoices):
+    """What the signatures services write in the audit trail."""
+
+    ANCHOR_ADDED = "signatures.anchor_added", _("Trust anchor added")
+    ANCHOR_ENABLED = "signatures.anchor_enabled", _("Trust anchor enabled")
+    ANCHOR_DISABLED = "signatures.anchor_disabled", _("Trust anchor disabled")
+    CERTIFICATES_IMPORTED = "signatures.certificates_imported", _("Certificates imported")
+    CERTIFICATE_BOUND = "signatures.certificate_bound", _("Certificate bound to a user or unit")
+    CRL_ADDED = "signatures.crl_added", _("Revocation list stored")
+    OCSP_ADDED = "signatures.ocsp_added", _("OCSP response stored")
+    POLICY_SET = "signatures.policy_set", _("Unit signature policy changed")
+    VERIFIED = "signatures.verified", _("Signatures verified")
+    ORGANISATION_SIGNED = "signatures.organisation_signed", _("Organisation signature applied")
+    TICKET_ISSUED = "signatures.ticket_issued", _("Browser signing link issued")
+    TICKET_DOWNLOADED = "signatures.ticket_downloaded", _("File to sign downloaded")
+    TICKET_ACCEPTED = "signatures.ticket_accepted", _("Signed file accepted")
+    TICKET_REJECTED = "signatures.ticket_rejected", _("Signed file refused")

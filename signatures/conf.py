@@ -1,6 +1,6 @@
 """
-Settings of the signatures app, read with defaults so the project settings only need to name
-what they change. See docs/signatures.md for the list.
+Settings of the signatures app (their defaults are in egov/settings/base.py, the one place a
+default is written). See docs/signatures.md for the list.
 """
 from __future__ import annotations
 
@@ -9,43 +9,42 @@ from django.conf import settings
 
 def revocation_mode() -> str:
     """"hard-fail" (default), "soft-fail" or "require" (pyhanko-certvalidator modes)."""
-    return getattr(settings, "SIGNATURES_REVOCATION_MODE", "hard-fail")
+    return settings.SIGNATURES_REVOCATION_MODE
 
 
 def min_rsa_bits() -> int:
-    return int(getattr(settings, "SIGNATURES_MIN_RSA_BITS", 2048))
+    return int(settings.SIGNATURES_MIN_RSA_BITS)
 
 
 def min_ec_bits() -> int:
-    return int(getattr(settings, "SIGNATURES_MIN_EC_BITS", 256))
+    return int(settings.SIGNATURES_MIN_EC_BITS)
 
 
 def accepted_digests() -> frozenset[str]:
-    return frozenset(getattr(settings, "SIGNATURES_ACCEPTED_DIGESTS", ("sha256", "sha384", "sha512", "sha3_256",
-                                                                        "sha3_384", "sha3_512")))
+    return frozenset(settings.SIGNATURES_ACCEPTED_DIGESTS)
 
 
 def required_key_usage() -> frozenset[str]:
     """Key usages the signer certificate must have (any of them). Default: nonRepudiation."""
-    return frozenset(getattr(settings, "SIGNATURES_REQUIRED_KEY_USAGE", ("non_repudiation",)))
+    return frozenset(settings.SIGNATURES_REQUIRED_KEY_USAGE)
 
 
 def network_fetch_enabled() -> bool:
     """CRL refresh from distribution points. Off by default; the operator turns it on."""
-    return bool(getattr(settings, "SIGNATURES_NETWORK_FETCH", False))
+    return bool(settings.SIGNATURES_NETWORK_FETCH)
 
 
 def fetch_timeout() -> float:
-    return float(getattr(settings, "SIGNATURES_FETCH_TIMEOUT", 15))
+    return float(settings.SIGNATURES_FETCH_TIMEOUT)
 
 
 def fetch_max_bytes() -> int:
-    return int(getattr(settings, "SIGNATURES_FETCH_MAX_BYTES", 64 * 1024 * 1024))
+    return int(settings.SIGNATURES_FETCH_MAX_BYTES)
 
 
 def etsi_report_enabled() -> bool:
     """Store an ETSI TS 119 102-2 report with stored PDF verifications (costs a second pass)."""
-    return bool(getattr(settings, "SIGNATURES_ETSI_REPORT", True))
+    return bool(settings.SIGNATURES_ETSI_REPORT)
 
 
 def key_secrets() -> dict[str, str]:
@@ -53,20 +52,20 @@ def key_secrets() -> dict[str, str]:
     Passphrases and PINs of the organisation signing keys, by secret name. They live in the
     environment (``SIGNATURES_SECRET_<NAME>``) or in this setting, never in the database.
     """
-    return dict(getattr(settings, "SIGNATURES_KEY_SECRETS", {}))
+    return dict(settings.SIGNATURES_KEY_SECRETS)
 
 
 def ticket_ttl_seconds() -> int:
-    return int(getattr(settings, "SIGNATURES_TICKET_TTL", 15 * 60))
+    return int(settings.SIGNATURES_TICKET_TTL)
 
 
 def max_file_bytes() -> int:
-    return int(getattr(settings, "SIGNATURES_MAX_FILE_BYTES", 50 * 1024 * 1024))
+    return int(settings.SIGNATURES_MAX_FILE_BYTES)
 
 
 def stamp_font_path() -> str | None:
-    return getattr(settings, "SIGNATURES_STAMP_FONT", None)
+    return settings.SIGNATURES_STAMP_FONT
 
 
 def seal_image_path() -> str | None:
-    return getattr(settings, "SIGNATURES_SEAL_IMAGE", None)
+    return settings.SIGNATURES_SEAL_IMAGE

@@ -4,7 +4,7 @@ import base64
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from egov.forms import MultipleFileField
+from egov.core.forms import MultipleFileField
 
 from .services.parsing import TrustMaterialError
 from .services.trust import anchor_preview

@@ -48,7 +48,7 @@ def user_factory(db):
 @pytest.fixture(scope="session")
 def live_worker(django_db_setup, django_db_blocker):
     """A real Celery worker process on the test database and this run's own queue."""
-    from egov.workers import WorkerProcess
+    from egov.devtools.workers import WorkerProcess
 
     with django_db_blocker.unblock():
         worker = WorkerProcess(concurrency=2, extra_env={"DJANGO_SETTINGS_MODULE": "egov.settings.test"}).start()
@@ -63,7 +63,7 @@ def run_manage(*args: str, timeout: float = 300, env: dict | None = None):
 
     from django.conf import settings
 
-    from egov.workers import database_url_of_current_connection
+    from egov.devtools.workers import database_url_of_current_connection
 
     full_env = {**os.environ, "DATABASE_URL": database_url_of_current_connection(),
                 "DJANGO_SETTINGS_MODULE": "egov.settings.test", "EGOV_VAR_DIR": str(settings.VAR_DIR),

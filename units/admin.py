@@ -139,3 +139,5 @@ class PortalUserAdmin(UserAdmin):
 
 admin.site.site_header = _("Document exchange portal — administration")
 admin.site.site_title = _("Document exchange portal")
+
+from . import admin_api_clients as _api_clients  # noqa: E402,F401 - API clients of a unit (token shown once)

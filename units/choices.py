@@ -26,3 +26,21 @@ class ReorganisationAction(models.TextChoices):
     DISSOLVE = "dissolve", _("Dissolve")
     MOVE = "move", _("Move")
     UPDATE = "update", _("Update")
+
+
+class AuditVerb(models.TextChoices):
+    """What the units services write in the audit trail (besides the unit history)."""
+
+    UNIT_CREATED = "unit.created", _("Unit created")
+    UNIT_UPDATED = "unit.updated", _("Unit updated")
+    UNIT_MERGED = "unit.merged", _("Units merged")
+    UNIT_RENAMED = "unit.renamed", _("Unit renamed")
+    UNIT_MOVED = "unit.moved", _("Unit moved")
+    UNIT_DISSOLVED = "unit.dissolved", _("Unit dissolved")
+    UNIT_TREE_REBUILT = "unit.tree_rebuilt", _("Unit tree rebuilt")
+    UNIT_GROUP_SAVED = "unit_group.saved", _("Saved recipient list saved")
+    UNIT_GROUP_DELETED = "unit_group.deleted", _("Saved recipient list deleted")
+    API_CLIENT_CREATED = "api_client.created", _("API client registered")
+    API_CLIENT_UPDATED = "api_client.updated", _("API client changed")
+    API_CLIENT_ROTATED = "api_client.rotated", _("API client token rotated")
+    API_CLIENT_REVOKED = "api_client.revoked", _("API client revoked")

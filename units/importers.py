@@ -19,6 +19,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from egov.core.db import service_atomic
+
 from .choices import ReorganisationAction, UnitKind
 from .models import Unit
 from .services import (
@@ -160,7 +162,7 @@ def units_import_csv(source, *, actor=None, dry_run: bool = False) -> ImportRepo
         raise ImportFailed(errors)
 
     report = ImportReport()
-    with transaction.atomic():
+    with service_atomic():
         current = {u.code: u for u in Unit.objects.filter(code__in=list(parsed) + list(referenced))}
         # Pass 1: create or update every unit's own fields.
         for code, p in parsed.items():
@@ -207,7 +209,7 @@ def reorganisation_apply_csv(source, *, actor=None, dry_run: bool = False) -> Im
     errors: list[str] = []
     report = ImportReport()
     actions = set(ReorganisationAction.values)
-    with transaction.atomic():
+    with service_atomic():
         for n, row in rows:
             action = row["action"]
             date = _date(row["effective_date"], n, "effective_date", errors)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ReorganisationAction, Role, UnitKind
-from .text import search_key
+from egov.core.text import search_key
 from .validators import validate_unit_code
 
 __all__ = ["Unit", "UnitQuerySet", "Membership", "UnitChange", "UnitGroup"]

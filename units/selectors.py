@@ -19,6 +19,7 @@ __all__ = [
     "unit_resolve_addressees",
     "units_of_user",
     "user_has_role",
+    "unit_members",
 ]
 
 
@@ -98,3 +99,15 @@ def user_has_role(*, user, unit: Unit, roles: tuple[str, ...] | list[str] | str)
         return False
     return Membership.objects.filter(user=user, unit=unit, role__in=list(roles), is_active=True).exists()
 
+
+
+def unit_members(*, unit_ids, roles) -> list[tuple[int, int]]:
+    """
+    ``(unit_id, user_id)`` of the active members of these units holding one of ``roles`` (a
+    role or a list of roles): who to notify, in one query for any number of units.
+    """
+    if isinstance(roles, str):
+        roles = [roles]
+    ids = [unit_ids] if isinstance(unit_ids, int) else list(unit_ids)
+    return list(Membership.objects.filter(unit_id__in=ids, role__in=list(roles), is_active=True)
+                .order_by("unit_id", "user_id").values_list("unit_id", "user_id").distinct())

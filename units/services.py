@@ -10,10 +10,12 @@ import datetime
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .choices import ReorganisationAction, Role
+from egov.core.audit import audit_record
+from egov.core.db import service
+
+from .choices import AuditVerb, ReorganisationAction, Role
 from .models import PATH_STEP, Unit, UnitChange, UnitGroup
 from .selectors import user_has_role
 
@@ -87,7 +89,18 @@ def unit_tree_rebuild() -> int:
     return len(changed)
 
 
+ACTION_VERBS = {
+    ReorganisationAction.CREATE: AuditVerb.UNIT_CREATED, ReorganisationAction.UPDATE: AuditVerb.UNIT_UPDATED,
+    ReorganisationAction.MERGE: AuditVerb.UNIT_MERGED, ReorganisationAction.RENAME: AuditVerb.UNIT_RENAMED,
+    ReorganisationAction.MOVE: AuditVerb.UNIT_MOVED, ReorganisationAction.DISSOLVE: AuditVerb.UNIT_DISSOLVED,
+}
+
+
 def _record(unit, action, *, effective_date=None, related=None, old=None, new=None, note="", actor=None):
+    """The unit's history row (UnitChange) and its audit row, in the caller's transaction."""
+    audit_record(actor=actor, unit=unit, verb=ACTION_VERBS[action], obj=unit,
+                 details={"effective_date": _jsonable(effective_date), "related": related.code if related else None,
+                          "new": {k: _jsonable(v) for k, v in (new or {}).items()}})
     UnitChange.objects.create(
         unit=unit,
         action=action,
@@ -100,7 +113,7 @@ def _record(unit, action, *, effective_date=None, related=None, old=None, new=No
     )
 
 
-@transaction.atomic
+@service
 def unit_create(*, code: str, name: str, short_name: str, kind: str, parent: Unit | None = None,
                 actor=None, note: str = "", **fields) -> Unit:
     """Create a unit (validated) with its path and a 'create' history row."""
@@ -113,7 +126,7 @@ def unit_create(*, code: str, name: str, short_name: str, kind: str, parent: Uni
     return unit
 
 
-@transaction.atomic
+@service
 def unit_update(*, unit: Unit, actor=None, note: str = "", parent: Unit | None | object = ..., successor=...,
                 **fields) -> bool:
     """Change fields of a unit; records the old and new values. Returns False if nothing changed."""
@@ -147,7 +160,7 @@ def _day_before(date: datetime.date) -> datetime.date:
     return date - datetime.timedelta(days=1)
 
 
-@transaction.atomic
+@service
 def unit_merge(*, sources: Sequence[Unit], target: Unit, effective_date: datetime.date, actor=None,
                note: str = "") -> list[Unit]:
     """
@@ -185,7 +198,7 @@ def unit_merge(*, sources: Sequence[Unit], target: Unit, effective_date: datetim
     return merged
 
 
-@transaction.atomic
+@service
 def unit_rename(*, unit: Unit, name: str, short_name: str | None = None, effective_date: datetime.date | None = None,
                 actor=None, note: str = "") -> bool:
     """Rename a unit (same code); the old names stay in its history. Returns False if unchanged."""
@@ -202,7 +215,7 @@ def unit_rename(*, unit: Unit, name: str, short_name: str | None = None, effecti
     return True
 
 
-@transaction.atomic
+@service
 def unit_move(*, unit: Unit, new_parent: Unit | None, effective_date: datetime.date | None = None, actor=None,
               note: str = "") -> bool:
     """Move a unit (and its subtree) under another parent. Returns False if already there."""
@@ -220,7 +233,7 @@ def unit_move(*, unit: Unit, new_parent: Unit | None, effective_date: datetime.d
     return True
 
 
-@transaction.atomic
+@service
 def unit_dissolve(*, unit: Unit, effective_date: datetime.date, successor: Unit | None = None, actor=None,
                   note: str = "") -> bool:
     """
@@ -255,7 +268,7 @@ def _require_list_manager(*, owner: Unit, acting_user) -> None:
                                % {"unit": owner.name})
 
 
-@transaction.atomic
+@service
 def unit_group_save(*, owner: Unit, name: str, members: Sequence[Unit], acting_user,
                     group: UnitGroup | None = None) -> UnitGroup:
     """Create or replace a saved recipient list of ``owner`` (clerks and unit admins)."""
@@ -274,10 +287,14 @@ def unit_group_save(*, owner: Unit, name: str, members: Sequence[Unit], acting_u
         group.name = name[:200]
         group.save(update_fields=["name"])
     group.members.set(members)
+    audit_record(actor=acting_user, unit=owner, verb=AuditVerb.UNIT_GROUP_SAVED, obj=group,
+                 details={"name": group.name, "members": [u.code for u in members][:500]})
     return group
 
 
-@transaction.atomic
+@service
 def unit_group_delete(*, group: UnitGroup, acting_user) -> None:
     _require_list_manager(owner=group.owner, acting_user=acting_user)
+    audit_record(actor=acting_user, unit=group.owner, verb=AuditVerb.UNIT_GROUP_DELETED, obj=group,
+                 details={"name": group.name})
     group.delete()

@@ -9,34 +9,32 @@ from __future__ import annotations
 import os
 import re
 
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from documents import services
+from documents.choices import AttachmentKind
 from documents.filtersets import DispatchFilterSet, DocumentFilterSet, IncomingRecordFilterSet
 from documents.models import Attachment, Dispatch, Document, IncomingRecord
 from documents.selectors import (
-    UNIT_WIDE_ROLES,
     dispatch_summary,
     dispatches_of_document,
     documents_visible_to,
     incoming_visible_to,
 )
-from egov.api.idempotency import idempotent
-from egov.api.models import ApiClient
-from egov.api.pagination import cursor_pagination
-from egov.api.scopes import Scope
-from egov.api.views import ApiViewMixin, ETagRetrieveMixin
+from egov.core.api.idempotency import idempotent
+from egov.core.api.models import ApiClient
+from egov.core.api.pagination import cursor_pagination
+from egov.core.api.scopes import Scope
+from egov.core.api.views import ApiViewMixin, ETagRetrieveMixin
 from units.models import Membership, Unit
-from units.selectors import user_has_role
 
 from . import serializers as s
 
@@ -116,14 +114,9 @@ class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, vi
         data = dict(inp.validated_data)
         unit = _acting_unit(request, data.pop("owner_unit", None))
         main_file, appendices = data.pop("main_file", None), data.pop("appendices", [])
-        with transaction.atomic():  # the draft and its files, or nothing
-            doc = services.document_create(owner_unit=unit, acting_user=request.user, **data)
-            if main_file is not None:
-                services.attachment_add(document=doc, acting_user=request.user, upload=main_file,
-                                        name=main_file.name, kind="main")
-            for f in appendices:
-                services.attachment_add(document=doc, acting_user=request.user, upload=f, name=f.name,
-                                        kind="appendix")
+        files = ([(main_file, AttachmentKind.MAIN)] if main_file is not None else []) + [
+            (f, AttachmentKind.APPENDIX) for f in appendices]
+        doc = services.document_create_with_files(owner_unit=unit, acting_user=request.user, files=files, **data)
         response = _created(self, self.get_queryset().get(pk=doc.pk))
         response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{doc.pk}/")
         return response
@@ -419,13 +412,13 @@ class RegisterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             unit = _acting_unit(request, data.get("unit"))
         else:
             unit = Unit.objects.filter(code=data.get("unit") or "").first()
-        if unit is None or not user_has_role(user=request.user, unit=unit, roles=list(UNIT_WIDE_ROLES)):
+        if unit is None:
             raise exceptions.NotFound(_("No such register among your units."))
         if data["file_format"] == "xlsx":
-            body = services.register_export_xlsx(unit=unit, kind=data["kind"], year=data["year"])
+            body = services.register_export_xlsx(unit=unit, kind=data["kind"], year=data["year"], user=request.user)
             ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            body = services.register_export_csv(unit=unit, kind=data["kind"], year=data["year"])
+            body = services.register_export_csv(unit=unit, kind=data["kind"], year=data["year"], user=request.user)
             ctype = "text/csv; charset=utf-8"
         name = f"{data['kind']}-{unit.code}-{data['year']}.{data['file_format']}"
         return HttpResponse(body, content_type=ctype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

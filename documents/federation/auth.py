@@ -59,7 +59,7 @@ def check_request(request, *, body_sha256: str):
     Authenticate a federation request; returns the enabled Peer. Raises AuthError (401 bad or
     stale signature, 403 unknown/disabled peer or wrong client certificate, 400 version).
     """
-    from ..models import Peer
+    from .models import Peer
 
     meta = request.META
     version = meta.get("HTTP_X_EGOV_FEDERATION_VERSION", "")
@@ -71,7 +71,7 @@ def check_request(request, *, body_sha256: str):
     if peer is None or not peer.inbound_secret:
         raise AuthError("unknown_peer", f"Peer {code!r} is not known to this portal or is disabled.", 403)
     ts = meta.get("HTTP_X_EGOV_TIMESTAMP", "")
-    window = getattr(settings, "FEDERATION_REPLAY_WINDOW", 300)
+    window = settings.FEDERATION_REPLAY_WINDOW
     if not ts.isdigit() or abs(time.time() - int(ts)) > window:
         raise AuthError("stale_request", f"The request timestamp is missing or outside the {window} s window.")
     claimed = meta.get("HTTP_X_EGOV_CONTENT_SHA256", "")
@@ -82,7 +82,7 @@ def check_request(request, *, body_sha256: str):
     if not hmac.compare_digest(expected, meta.get("HTTP_X_EGOV_SIGNATURE", "")):
         raise AuthError("bad_signature", "The request signature is not valid for this peer.")
     if peer.client_cert_sha256:
-        header = getattr(settings, "FEDERATION_CLIENT_CERT_HEADER", "")
+        header = settings.FEDERATION_CLIENT_CERT_HEADER
         presented = meta.get(header, "").replace(":", "").lower() if header else ""
         if not presented or not hmac.compare_digest(presented, peer.client_cert_sha256.replace(":", "").lower()):
             raise AuthError("client_certificate", "This peer must connect with its client certificate (mutual TLS).",

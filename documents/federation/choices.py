@@ -1,8 +1,8 @@
-"""Choices of the federation models (documents/models/federation.py)."""
+"""Choices of the federation app."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["PeerMode", "PackageKind", "InboundResult", "OutboxState", "PullState"]
+__all__ = ["PeerMode", "PackageKind", "InboundResult", "OutboxState", "PullState", "AuditVerb"]
 
 
 class PeerMode(models.TextChoices):
@@ -33,3 +33,12 @@ class PullState(models.TextChoices):
     FETCHED = "fetched", _("Fetched")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class AuditVerb(models.TextChoices):
+    """What the federation services write in the audit trail."""
+
+    PULL_DONE = "federation.pull_done", _("A peer took a package it pulled")
+    PULL_FAILED = "federation.pull_fail", _("A peer refused a package it pulled")
+    PACKAGE_IMPORTED_BY_HAND = "edxml.manual_import", _("Package imported by hand")
+    STATUS_IMPORTED = "edxml.status_imported", _("Status received as a package")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from ..edxml import build_status_package, write_document_package
-from ..edxml.mapping import document_to_package, status_to_package
-from ..models import DispatchEvent, Document
+from documents.edxml import build_status_package, write_document_package
+from documents.models import DispatchEvent, Document
+
+from .mapping import document_to_package, status_to_package
 
 __all__ = ["document_export", "status_export"]
 

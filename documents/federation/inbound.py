@@ -20,26 +20,35 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.models import Unit
-
-from ..choices import DeliveryState, DocumentStatus, EventKind, IncomingStatus, RequestKind, StatusCode
-from ..edxml import DocumentPackage, EdxmlError, StatusPackage, parse_package
-from ..edxml.mapping import MappingError, document_fields_from_package
-from ..models import (
-    Attachment,
-    AuditEvent,
-    Dispatch,
-    DispatchEvent,
-    Document,
-    InboundPackage,
-    IncomingRecord,
-    Notification,
+from documents.choices import AuditVerb as DocumentsAuditVerb
+from documents.choices import (
+    DeliveryState,
+    DocumentStatus,
+    EventKind,
+    IncomingStatus,
+    NotificationKind,
+    RequestKind,
+    StatusCode,
 )
-from .choices import InboundResult, PackageKind
+from documents.edxml import DocumentPackage, EdxmlError, StatusPackage, parse_package
+from documents.models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
+from documents.services.delivery import deliver_local_batch
+from documents.services.dispatches import dispatch_delivered, dispatches_create, status_emit
+from documents.services.drafting import detect_mime
+from egov.core.audit import audit_record
+from egov.core.db import service_atomic
+from egov.core.notifications import notification_send
+from units.choices import Role
+from units.models import Unit
+from units.selectors import unit_members
+
+from .choices import AuditVerb, InboundResult, PackageKind
+from .mapping import MappingError, document_fields_from_package
+from .models import InboundPackage
 
 __all__ = ["ImportReport", "package_import", "FAULT_HTTP_STATUS"]
 
@@ -88,9 +97,9 @@ class ImportReport:
 
 def _limits() -> dict:
     return {
-        "max_package_bytes": getattr(settings, "FEDERATION_MAX_PACKAGE_BYTES", 128 * 2**20),
-        "max_attachment_bytes": getattr(settings, "FEDERATION_MAX_ATTACHMENT_BYTES", 64 * 2**20),
-        "max_decompressed_bytes": getattr(settings, "FEDERATION_MAX_DECOMPRESSED_BYTES", 256 * 2**20),
+        "max_package_bytes": settings.FEDERATION_MAX_PACKAGE_BYTES,
+        "max_attachment_bytes": settings.FEDERATION_MAX_ATTACHMENT_BYTES,
+        "max_decompressed_bytes": settings.FEDERATION_MAX_DECOMPRESSED_BYTES,
     }
 
 
@@ -210,7 +219,7 @@ def _plan_document(report: ImportReport, pkg: DocumentPackage, peer) -> _Documen
             report.problem("validation", _("The document cannot be stored: %(detail)s") % {"detail": detail},
                            fatal=True)
             return None
-        max_bytes = getattr(settings, "DOCUMENTS_MAX_ATTACHMENT_BYTES", 50 * 2**20)
+        max_bytes = settings.DOCUMENTS_MAX_ATTACHMENT_BYTES
         for att in pkg.attachments:
             if att.size > max_bytes:
                 report.problem("too_large", _("The file %(name)s is larger than this portal accepts.")
@@ -229,10 +238,6 @@ def _store_blob(att) -> tuple[str, bool]:
 
 
 def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentPlan, peer, new_blobs: list) -> None:
-    from ..services.delivery import deliver_local_batch
-    from ..services.drafting import detect_mime
-    from .outbound import status_forward
-
     now = timezone.now()
     doc = plan.existing
     if doc is None:
@@ -260,22 +265,15 @@ def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentP
         report.document = doc.pk
         return
     origin = peer.code if peer is not None else _("manual import")
-    dispatches = [Dispatch.objects.create(document=doc, recipient=u, sender=plan.sender, is_remote=False,
-                                          state=DeliveryState.PENDING, enqueued_at=now) for u in targets]
-    DispatchEvent.objects.bulk_create([
-        DispatchEvent(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.PENDING, at=now,
-                      actor_name=_("System"), note=(_("Received from %(peer)s") % {"peer": origin})[:1000])
-        for d in dispatches])
+    dispatches = dispatches_create(
+        document=doc, sender=plan.sender, targets=[(u, None) for u in targets], verb=DocumentsAuditVerb.DOCUMENT_IMPORTED,
+        actor_name=_("System"), note=_("Received from %(peer)s") % {"peer": origin}, now=now,
+        details={"peer": peer.code if peer else None, "document_id": doc.document_id,
+                 "recipients": [u.code for u in targets], "consignment": report.consignment_id})
     ids = [d.pk for d in dispatches]
-    deliver_local_batch(dispatch_ids=ids)  # incoming records, status 01, notifications, follow-ups: same transaction
-    for event in DispatchEvent.objects.filter(dispatch_id__in=ids, kind=EventKind.BUSINESS,
-                                              code=StatusCode.ARRIVED).select_related("dispatch"):
-        status_forward(event=event)
-    AuditEvent.objects.create(verb="edxml.document_imported", object_type="documents.document", object_id=str(doc.pk),
-                              unit=plan.sender, details={"peer": peer.code if peer else None,
-                                                         "document_id": doc.document_id,
-                                                         "recipients": [u.code for u in targets],
-                                                         "consignment": report.consignment_id})
+    # Incoming records, status 01 (forwarded to the sender's system), notifications, follow-ups:
+    # the same transaction.
+    deliver_local_batch(dispatch_ids=ids)
     report.result, report.code = InboundResult.ACCEPTED, "accepted"
     report.message = _("Received and stored for %(n)d unit(s).") % {"n": len(targets)}
     report.document, report.dispatches = doc.pk, ids
@@ -314,8 +312,6 @@ def _plan_status(report: ImportReport, pkg: StatusPackage, peer):
 
 
 def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
-    from ..services.workflow import status_emit
-
     mode, reporter, dispatches = plan
     at = pkg.timestamp
     who = (pkg.staff_info.staff if pkg.staff_info and pkg.staff_info.staff else reporter.name)[:200]
@@ -330,29 +326,22 @@ def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
                 continue
             rec.open_request, rec.open_request_reason = RequestKind.TAKE_BACK, note[:500]
             rec.save(update_fields=["open_request", "open_request_reason"])
-            Notification.objects.bulk_create([
-                Notification(user_id=m.user_id, unit_id=rec.unit_id, kind="incoming.request", object_type="incoming",
-                             object_id=rec.pk, text=(_("%(sender)s asks to take back: %(subject)s")
-                                                     % {"sender": reporter.name, "subject": d.document.subject})[:500])
-                for m in rec.unit.memberships.filter(role="clerk", is_active=True)])
+            notification_send(user_ids=[u for _unit, u in unit_members(unit_ids=[rec.unit_id], roles=Role.CLERK)],
+                              kind=NotificationKind.INCOMING_REQUEST, unit_id=rec.unit_id, object_type="incoming",
+                              object_id=rec.pk, text=_("%(sender)s asks to take back: %(subject)s")
+                              % {"sender": reporter.name, "subject": d.document.subject})
         if d.state != DeliveryState.DELIVERED:
             # The peer reports on the document, so it has it: the lost acknowledgement does not matter.
-            Dispatch.objects.filter(pk=d.pk).update(state=DeliveryState.DELIVERED, delivered_at=timezone.now(),
-                                                    next_attempt_at=None, state_reason="")
-            DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.DELIVERED,
-                                         at=timezone.now(), actor_name=_("System"))
-        event = status_emit(dispatch=d, code=pkg.status_code, acting_user=None, note=note, at=at)
-        DispatchEvent.objects.filter(pk=event.pk).update(actor_name=who)
-        Dispatch.objects.filter(pk=d.pk).update(status_by=who)
+            dispatch_delivered(dispatch_id=d.pk, actor_name=reporter.code,
+                               note=_("Status %(code)s received") % {"code": pkg.status_code})
+        status_emit(dispatch=d, code=pkg.status_code, acting_user=None, note=note, at=at, actor_name=who)
         applied.append(d.pk)
     if not applied:
         report.result, report.code = InboundResult.DUPLICATE, "duplicate"
         report.message = _("This status was already recorded.")
         return
-    AuditEvent.objects.create(verb="edxml.status_imported", object_type="documents.dispatch",
-                              object_id=str(applied[0]), unit=reporter,
-                              details={"code": pkg.status_code, "dispatches": applied,
-                                       "consignment": report.consignment_id})
+    audit_record(actor=None, unit=reporter, verb=AuditVerb.STATUS_IMPORTED, obj=dispatches[0],
+                 details={"code": pkg.status_code, "dispatches": applied, "consignment": report.consignment_id})
     report.result, report.code = InboundResult.ACCEPTED, "accepted"
     report.message = _("Status %(code)s recorded.") % {"code": pkg.status_code}
     report.dispatches = applied
@@ -360,8 +349,8 @@ def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
 
 # --- entry point -------------------------------------------------------------------------------
 
-def _log(report: ImportReport, *, peer, size: int, sha256: str, document=None) -> None:
-    InboundPackage.objects.create(
+def _log(report: ImportReport, *, peer, size: int, sha256: str, document=None) -> InboundPackage:
+    return InboundPackage.objects.create(
         peer=peer, consignment_id=report.consignment_id, document_id=report.document_id[:100], kind=report.kind,
         status_code=report.status_code, result=report.result, code=report.code[:40], message=report.message[:1000],
         size=size, sha256=sha256, signed_by=(report.signature or {}).get("signer", "")[:300], stored_document=document)
@@ -373,11 +362,12 @@ def _fault(report: ImportReport, code: str, message: str) -> ImportReport:
 
 
 def package_import(*, source, peer=None, consignment_id: str = "", dry_run: bool = False, size: int | None = None,
-                   sha256: str | None = None) -> ImportReport:
+                   sha256: str | None = None, manual_by=None) -> ImportReport:
     """
     Import one package (bytes, a path or a binary file). ``peer``: the authenticated peer it
-    came from (None for a manual import: the API or the command). Never raises for bad input:
-    the report's ``result`` is ``fault`` with the precise code and message.
+    came from, or the peer a person imports it for by hand (``manual_by``, audited); None only
+    for the operator's command without ``--peer``. Never raises for bad input: the report's
+    ``result`` is ``fault`` with the precise code and message.
     """
     report = ImportReport(consignment_id=consignment_id or "")
     if isinstance(source, (bytes, bytearray)):
@@ -387,7 +377,7 @@ def package_import(*, source, peer=None, consignment_id: str = "", dry_run: bool
     def finish_fault(code, message):
         _fault(report, code, message)
         if not dry_run:
-            with transaction.atomic():
+            with service_atomic():
                 _log(report, peer=peer, size=size, sha256=sha256)
         return report
 
@@ -395,7 +385,7 @@ def package_import(*, source, peer=None, consignment_id: str = "", dry_run: bool
             peer=peer, consignment_id=consignment_id, result=InboundResult.ACCEPTED).exists():
         report.result, report.code = InboundResult.DUPLICATE, "duplicate"
         report.message = _("This consignment was already received.")
-        with transaction.atomic():
+        with service_atomic():
             _log(report, peer=peer, size=size, sha256=sha256)
         return report
     try:
@@ -418,13 +408,17 @@ def package_import(*, source, peer=None, consignment_id: str = "", dry_run: bool
             return report
         new_blobs: list[str] = []
         try:
-            with transaction.atomic():
+            with service_atomic():
                 if isinstance(pkg, DocumentPackage):
                     _apply_document(report, pkg, plan, peer, new_blobs)
                 else:
                     _apply_status(report, pkg, plan)
                 stored = Document.objects.filter(pk=report.document).first() if report.document else None
-                _log(report, peer=peer, size=size, sha256=sha256, document=stored)
+                log_row = _log(report, peer=peer, size=size, sha256=sha256, document=stored)
+                if manual_by is not None:
+                    audit_record(actor=manual_by, unit=None, verb=AuditVerb.PACKAGE_IMPORTED_BY_HAND, obj=log_row,
+                                 details={"peer": peer.code if peer else None, "result": report.result,
+                                          "document": report.document, "sha256": sha256})
         except IntegrityError:
             # A concurrent delivery of the same consignment won the race: answer as the duplicate it is.
             for name in new_blobs:

@@ -1,6 +1,9 @@
 """
 Outgoing federation traffic: dispatches to remote units (document packages) and business
-statuses about documents received from peers (status packages).
+statuses about documents received from peers (status packages). ``FederationTransport`` is
+the transport the documents app hands these to (registered in ``FederationConfig.ready``);
+every state change of a dispatch goes through the state machine
+(``documents.services.dispatches``).
 
 One stream per peer: ``peer_stream_drain`` sends that peer's due items one at a time, oldest
 first, under a lease on the Peer row (a conditional UPDATE, so it works the same on
@@ -25,17 +28,26 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.choices import Role
-from units.models import Membership
+from documents.choices import DeliveryState, EventKind
+from documents.edxml import build_status_package, write_document_package
+from documents.models import Dispatch, DispatchEvent
+from documents.services.dispatches import (
+    UNFINISHED,
+    backoff_seconds,
+    dispatch_delivered,
+    dispatch_record_failure,
+    dispatch_sending,
+)
+from documents.transports import Transport
+from egov.core.db import service_atomic
 
-from ..choices import DeliveryState, EventKind, StatusCode
-from ..edxml import build_status_package, write_document_package
-from ..edxml.mapping import document_to_package, status_to_package
-from ..models import Dispatch, DispatchEvent, Notification, Peer, PullItem, StatusOutbox
 from .auth import sign_headers
 from .choices import OutboxState, PackageKind, PeerMode
+from .mapping import document_to_package, status_to_package
+from .models import Peer, PullItem, StatusOutbox
 
 __all__ = [
+    "FederationTransport",
     "peer_for_code",
     "status_forward",
     "remote_dispatches_enqueue",
@@ -47,7 +59,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 RECEIVE_PATH = "/federation/v1/packages/"
-UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
 
 
 def peer_for_code(code: str) -> Peer | None:
@@ -86,20 +97,15 @@ def remote_dispatches_enqueue(dispatch_ids: list[int]) -> None:
         stream_enqueue(peer_id)
 
 
-def status_forward(*, event: DispatchEvent) -> None:
+def status_forward(*, event: DispatchEvent, unit) -> None:
     """
-    The hook of workflow.status_emit: a business status that concerns a remote unit travels to
-    its peer as a status package — a recipient's status (01–06, 15, 16) when the document came
-    from a remote unit, and a take-back request (13) when the document went to a remote unit.
+    A business status that concerns ``unit`` (a remote unit hosted by a peer) travels to that
+    peer as a status package: pushed through its stream, or queued for it to pull.
     """
     if event.kind != EventKind.BUSINESS:
         return
-    d = Dispatch.objects.select_related("sender", "recipient", "document").get(pk=event.dispatch_id)
-    if event.code == StatusCode.TAKE_BACK_REQUESTED:
-        unit = d.recipient if not d.recipient.is_local else None
-    else:
-        unit = d.sender if not d.sender.is_local else None
-    if unit is None or not d.document.document_id:
+    d = Dispatch.objects.select_related("document").get(pk=event.dispatch_id)
+    if not d.document.document_id:
         return
     peer = peer_for_code(unit.peer_ref)
     if peer is None:
@@ -114,10 +120,28 @@ def status_forward(*, event: DispatchEvent) -> None:
     stream_enqueue(peer.pk)
 
 
+class FederationTransport(Transport):
+    """Remote units hosted by an enabled peer portal (``Unit.peer_ref`` = ``Peer.code``)."""
+
+    name = "federation"
+
+    def handles(self, unit) -> bool:
+        return not unit.is_local and peer_for_code(unit.peer_ref) is not None
+
+    def enqueue(self, dispatch_ids: list[int]) -> None:
+        remote_dispatches_enqueue(dispatch_ids)
+
+    def forward_status(self, *, event, unit) -> None:
+        status_forward(event=event, unit=unit)
+
+    def sweep(self, *, now) -> int:
+        return federation_sweep()
+
+
 # --- the stream --------------------------------------------------------------------------------
 
 def _lease_seconds() -> int:
-    return getattr(settings, "FEDERATION_STREAM_LEASE", 120)
+    return settings.FEDERATION_STREAM_LEASE
 
 
 def _claim(peer_id: int, owner: str) -> bool:
@@ -178,18 +202,15 @@ class _Fault(Exception):
 
 def _post(peer: Peer, body, *, size: int, sha256: str, consignment: str) -> dict:
     """POST a package; returns the answer for accepted/duplicate, raises _Fault or _Transient."""
-    from django.conf import settings as s
-
     headers = sign_headers(secret=peer.outbound_secret, method="POST", path=RECEIVE_PATH,
-                           peer_code=peer.remote_code or getattr(s, "FEDERATION_PEER_CODE", ""),
+                           peer_code=peer.remote_code or settings.FEDERATION_PEER_CODE,
                            body_sha256=sha256, consignment=consignment)
     headers["Content-Type"] = "application/xml"
     headers["Content-Length"] = str(size)
     url = peer.base_url.rstrip("/") + RECEIVE_PATH
     try:
         response = requests.post(url, data=body, headers=headers, allow_redirects=False,
-                                 timeout=(getattr(s, "FEDERATION_CONNECT_TIMEOUT", 5),
-                                          getattr(s, "FEDERATION_READ_TIMEOUT", 120)))
+                                 timeout=(settings.FEDERATION_CONNECT_TIMEOUT, settings.FEDERATION_READ_TIMEOUT))
     except requests.RequestException as exc:
         raise _Transient(f"{type(exc).__name__}: {exc}") from exc
     try:
@@ -205,24 +226,11 @@ def _post(peer: Peer, body, *, size: int, sha256: str, consignment: str) -> dict
     raise _Fault(answer.get("code") or "fault", message)
 
 
-def _notify_failed(d: Dispatch, text: str) -> None:
-    users = Membership.objects.filter(unit_id=d.sender_id, role=Role.CLERK, is_active=True).values_list("user_id",
-                                                                                                      flat=True)
-    Notification.objects.bulk_create([Notification(user_id=u, unit_id=d.sender_id, kind="dispatch.failed",
-                                                   object_type="dispatch", object_id=d.pk, text=text[:500])
-                                      for u in users])
-
-
 def _send_dispatch(peer: Peer, d: Dispatch) -> str:
-    from ..services.delivery import dispatch_record_failure
     from .signing import portal_signer
 
-    now = timezone.now()
-    with transaction.atomic():
-        Dispatch.objects.filter(pk=d.pk, state__in=UNFINISHED).update(state=DeliveryState.SENDING)
-        DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.SENDING, at=now,
-                                     actor_name=_("System"),
-                                     note=(_("Attempt %(n)d to %(peer)s") % {"n": d.attempts + 1, "peer": peer.code}))
+    dispatch_sending(dispatch_id=d.pk, actor_name=peer.code,
+                     note=_("Attempt %(n)d to %(peer)s") % {"n": d.attempts + 1, "peer": peer.code})
     try:
         with tempfile.SpooledTemporaryFile(max_size=8 * 2**20) as body:
             with document_to_package(d.document, recipients=[d.recipient]) as pkg:
@@ -235,32 +243,21 @@ def _send_dispatch(peer: Peer, d: Dispatch) -> str:
             body.seek(0)
             answer = _post(peer, body, size=size, sha256=digest.hexdigest(), consignment=str(d.consignment_id))
     except _Transient as exc:
-        return dispatch_record_failure(dispatch_id=d.pk, error=str(exc))
+        return dispatch_record_failure(dispatch_id=d.pk, error=str(exc), actor_name=peer.code)
     except _Fault as exc:
-        with transaction.atomic():
-            if Dispatch.objects.filter(pk=d.pk, state__in=UNFINISHED).update(
-                    state=DeliveryState.FAILED, attempts=F("attempts") + 1, next_attempt_at=None,
-                    last_error=exc.message[:4000], state_reason=exc.message[:255]):
-                DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.FAILED,
-                                             at=timezone.now(), actor_name=peer.code, note=exc.message[:1000])
-                _notify_failed(d, _("%(peer)s refused a document: %(message)s")
-                               % {"peer": peer.name, "message": exc.message})
+        dispatch_record_failure(dispatch_id=d.pk, error=exc.message, permanent=True, actor_name=peer.code,
+                                notify_text=_("%(peer)s refused a document: %(message)s")
+                                % {"peer": peer.name, "message": exc.message})
         return DeliveryState.FAILED
     except Exception as exc:  # noqa: BLE001 - a package we cannot build is a failed attempt, not a dead stream
         log.exception("dispatch %s: building or sending the package failed", d.pk)
-        return dispatch_record_failure(dispatch_id=d.pk, error=f"{type(exc).__name__}: {exc}")
-    with transaction.atomic():
-        if Dispatch.objects.filter(pk=d.pk, state__in=UNFINISHED).update(
-                state=DeliveryState.DELIVERED, delivered_at=timezone.now(), attempts=F("attempts") + 1,
-                next_attempt_at=None, last_error="", state_reason=""):
-            DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.DELIVERED,
-                                         at=timezone.now(), actor_name=peer.code,
-                                         note=f"{answer.get('result')}: {answer.get('message', '')}"[:1000])
+        return dispatch_record_failure(dispatch_id=d.pk, error=f"{type(exc).__name__}: {exc}", actor_name=peer.code)
+    dispatch_delivered(dispatch_id=d.pk, actor_name=peer.code,
+                       note=f"{answer.get('result')}: {answer.get('message', '')}")
     return DeliveryState.DELIVERED
 
 
 def _send_status(peer: Peer, item: StatusOutbox) -> str:
-    from ..services.delivery import backoff_seconds
     from .signing import portal_signer
 
     event = DispatchEvent.objects.select_related("dispatch__document__owner_unit", "dispatch__sender",
@@ -271,11 +268,11 @@ def _send_status(peer: Peer, item: StatusOutbox) -> str:
                        consignment=str(item.consignment_id))
     except (_Transient, _Fault) as exc:
         permanent = isinstance(exc, _Fault)
-        with transaction.atomic():
+        with service_atomic():
             o = StatusOutbox.objects.select_for_update(no_key=True).get(pk=item.pk)
             o.attempts += 1
             o.last_error = str(exc)[:4000]
-            if permanent or o.attempts >= getattr(settings, "DELIVERY_MAX_ATTEMPTS", 8):
+            if permanent or o.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
                 o.state, o.next_attempt_at = OutboxState.FAILED, None
             else:
                 o.state = OutboxState.RETRYING

@@ -6,16 +6,19 @@ system that polls lists its pending packages, fetches each, then acknowledges it
 """
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import DeliveryState, EventKind
-from ..edxml import build_document_package, build_status_package
-from ..edxml.mapping import document_to_package, status_to_package
-from ..models import AuditEvent, Dispatch, DispatchEvent, PullItem
-from .choices import PackageKind, PullState
+from documents.edxml import build_document_package, build_status_package
+from documents.models import Dispatch, DispatchEvent
+from documents.services.dispatches import dispatch_delivered, dispatch_record_failure, dispatch_sending
+from egov.core.audit import audit_record
+from egov.core.db import service, service_atomic
+
+from .choices import AuditVerb, PackageKind, PullState
+from .mapping import document_to_package, status_to_package
+from .models import PullItem
 
 __all__ = ["pull_list", "pull_fetch", "pull_ack", "PullError"]
 
@@ -51,20 +54,17 @@ def pull_fetch(*, peer, consignment_id) -> bytes:
     else:
         event = DispatchEvent.objects.select_related("dispatch__document").get(pk=item.event_id)
         data = build_status_package(status_to_package(event), signer=portal_signer())
-    with transaction.atomic():
+    with service_atomic():
         PullItem.objects.filter(pk=item.pk).update(fetch_count=F("fetch_count") + 1)
         if item.state == PullState.PENDING:
             PullItem.objects.filter(pk=item.pk).update(state=PullState.FETCHED)
             if item.dispatch_id:
-                if Dispatch.objects.filter(pk=item.dispatch_id, state=DeliveryState.PENDING).update(
-                        state=DeliveryState.SENDING):
-                    DispatchEvent.objects.create(dispatch_id=item.dispatch_id, kind=EventKind.TRANSPORT,
-                                                 code=DeliveryState.SENDING, at=timezone.now(), actor_name=peer.code,
-                                                 note=_("Fetched by %(peer)s") % {"peer": peer.code})
+                dispatch_sending(dispatch_id=item.dispatch_id, actor_name=peer.code,
+                                 note=_("Fetched by %(peer)s") % {"peer": peer.code})
     return data
 
 
-@transaction.atomic
+@service
 def pull_ack(*, peer, consignment_id, result: str, message: str = "") -> PullItem:
     """``done``: delivered; ``fail``: the dispatch fails with the peer's reason. Repeating the same ack is harmless."""
     if result not in ("done", "fail"):
@@ -83,14 +83,10 @@ def pull_ack(*, peer, consignment_id, result: str, message: str = "") -> PullIte
     item.save(update_fields=["state", "acked_at", "ack_note"])
     if item.dispatch_id:
         if wanted == PullState.DONE:
-            Dispatch.objects.filter(pk=item.dispatch_id).exclude(state=DeliveryState.DELIVERED).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, state_reason="")
+            dispatch_delivered(dispatch_id=item.dispatch_id, actor_name=peer.code, note=message)
         else:
-            Dispatch.objects.filter(pk=item.dispatch_id).update(state=DeliveryState.FAILED,
-                                                                state_reason=message[:255], last_error=message[:4000])
-        DispatchEvent.objects.create(dispatch_id=item.dispatch_id, kind=EventKind.TRANSPORT,
-                                     code=DeliveryState.DELIVERED if wanted == PullState.DONE else DeliveryState.FAILED,
-                                     at=now, actor_name=peer.code, note=message[:1000])
-    AuditEvent.objects.create(verb=f"federation.pull_{result}", object_type="documents.pullitem",
-                              object_id=str(item.pk), details={"peer": peer.code, "message": message[:500]})
+            dispatch_record_failure(dispatch_id=item.dispatch_id, error=message or _("Refused by %(peer)s")
+                                    % {"peer": peer.code}, permanent=True, actor_name=peer.code)
+    audit_record(actor=None, unit=None, verb=AuditVerb.PULL_DONE if wanted == PullState.DONE else AuditVerb.PULL_FAILED,
+                 obj=item, details={"peer": peer.code, "message": message[:500]})
     return item

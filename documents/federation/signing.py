@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.conf import settings
 from lxml import etree
 
-from ..edxml.signing import safe_xml_parser
+from documents.edxml.signing import safe_xml_parser
 
 __all__ = ["PackageSigner", "SignatureCheck", "portal_signer", "verify_package_signature", "SigningConfigError"]
 
@@ -123,10 +123,10 @@ def _load_portal_signer(path: str, password: str) -> PackageSigner:
 
 def portal_signer() -> PackageSigner | None:
     """The portal's package signer (FEDERATION_SIGNING_PKCS12 + _PASSWORD), or None when not configured."""
-    path = getattr(settings, "FEDERATION_SIGNING_PKCS12", "")
+    path = settings.FEDERATION_SIGNING_PKCS12
     if not path:
         return None
-    return _load_portal_signer(path, getattr(settings, "FEDERATION_SIGNING_PASSWORD", ""))
+    return _load_portal_signer(path, settings.FEDERATION_SIGNING_PASSWORD)
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """
 HTTP endpoints of the federation (/federation/v1/…, signed requests, JSON answers) and the two
-edXML API endpoints (/api/v1/edxml/packages/, /api/v1/documents/<pk>/edxml).
+edXML endpoints of the REST API (/api/v1/edxml/packages/, /api/v1/documents/<pk>/edxml), which
+go through the API base class like every other API view: token or session, scopes, throttle,
+audit row, error body.
 """
 from __future__ import annotations
 
@@ -8,22 +10,35 @@ import hashlib
 import tempfile
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework import permissions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import DispatchEvent, Document
+from documents.models import DispatchEvent, Document
+from documents.selectors import documents_visible_to, incoming_visible_to
+from egov.core.api.models import ApiClient
+from egov.core.api.scopes import Scope
+from egov.core.api.views import ApiViewMixin
+from units.choices import UnitKind
+from units.portal import portal_context
+
 from .auth import AuthError, check_request
+from .export import document_export, status_export
 from .inbound import FAULT_HTTP_STATUS, package_import
+from .mapping import MappingError
+from .models import Peer
 from .pull import PullError, pull_ack, pull_fetch, pull_list
 
 __all__ = ["receive_package", "pull_index", "pull_package", "pull_acknowledge", "EdxmlPackageImportView",
-           "DocumentEdxmlView"]
+           "DocumentEdxmlView", "documents_exportable_by"]
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -53,7 +68,7 @@ def _spool_body(request, limit: int):
 def receive_package(request):
     """POST an edXML package. Answers {result: accepted|duplicate|fault, code, message, consignment_id}."""
     consignment = request.META.get("HTTP_X_EGOV_CONSIGNMENT", "")[:64]
-    limit = getattr(settings, "FEDERATION_MAX_PACKAGE_BYTES", 128 * 2**20)
+    limit = settings.FEDERATION_MAX_PACKAGE_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > limit:
         return _fault("too_large", _("The package exceeds the size limit of %(mb)d MB.") % {"mb": limit // 2**20},
@@ -126,45 +141,66 @@ def pull_acknowledge(request, consignment_id):
     return JsonResponse({"result": "accepted", "code": item.state, "message": "", "consignment_id": str(consignment_id)})
 
 
-class EdxmlPackageImportView(APIView):
+def _province_admin(request) -> bool:
+    """Importing a package by hand is a province administrator's action (or an API client of the province office)."""
+    if isinstance(request.auth, ApiClient):
+        return request.auth.unit.kind == UnitKind.PROVINCE_COMMITTEE
+    return portal_context(request).is_province_admin
+
+
+@extend_schema(
+    summary="Import an edXML package by hand, on behalf of a peer",
+    parameters=[OpenApiParameter("peer", str, required=True, description="Code of the peer system the package came from"),
+                OpenApiParameter("dry_run", bool, required=False, description="Validate only")],
+    request={"application/xml": OpenApiTypes.BINARY, "multipart/form-data": OpenApiTypes.OBJECT},
+    responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+)
+class EdxmlPackageImportView(ApiViewMixin, APIView):
     """
-    POST an edXML package (raw body, or a multipart ``file``); ``?dry_run=1`` validates only.
-    Staff only: the package is stored for the addressed units whoever they are.
+    POST an edXML package (raw body, or a multipart ``file``) received outside the exchange
+    (on a disk, by e-mail), naming the peer system it came from (``?peer=CODE``): it is checked
+    exactly as if that peer had sent it (sender hosted by the peer, signature policy).
+    ``?dry_run=1`` validates only. Province administrators only; audited.
     """
 
-    permission_classes = [permissions.IsAdminUser]
+    required_scopes = {"post": Scope.EDXML_IMPORT}
 
     def post(self, request):
+        if not _province_admin(request):
+            raise exceptions.PermissionDenied(_("Only a province administrator may import packages by hand."))
+        code = request.query_params.get("peer", "")
+        peer = Peer.objects.filter(code=code, enabled=True).first() if code else None
+        if peer is None:
+            raise exceptions.ValidationError({"peer": [_("Name the enabled peer system the package came from.")]})
         if request.content_type.startswith("multipart/"):
             upload = request.FILES.get("file")
             if upload is None:
-                return Response({"result": "fault", "code": "validation", "message": _("Send the package as file.")},
-                                status=400)
+                raise exceptions.ValidationError({"file": [_("Send the package as file.")]})
             source = upload.read()
         else:
             source = request.body  # the raw package (application/xml): no DRF parser involved
         dry = request.query_params.get("dry_run", "") in ("1", "true", "yes")
-        report = package_import(source=source, dry_run=dry)
+        report = package_import(source=source, peer=peer, dry_run=dry, manual_by=request.user)
         code = status.HTTP_201_CREATED if report.result == "accepted" else (
             status.HTTP_200_OK if report.ok else FAULT_HTTP_STATUS.get(report.code, 400))
         return Response(report.as_dict(), status=code)
 
 
-class DocumentEdxmlView(APIView):
-    """GET a sent document as edXML (``?status=<event id>``: one of its status events). Staff or the issuing unit's members."""
+@extend_schema(
+    summary="A document as an edXML package",
+    parameters=[OpenApiParameter("status", int, required=False, description="Id of one of its status events")],
+    responses={(200, "application/xml"): OpenApiTypes.BINARY},
+)
+class DocumentEdxmlView(ApiViewMixin, APIView):
+    """
+    GET a document of one of your units (issued by it, or received by it) as edXML;
+    ``?status=<event id>`` gives one of its status events instead. Another unit's document is 404.
+    """
 
-    permission_classes = [permissions.IsAuthenticated]
+    required_scopes = {"get": Scope.DOCUMENTS_READ}
 
     def get(self, request, pk: int):
-        from units.models import Membership
-
-        from ..edxml.mapping import MappingError
-        from .export import document_export, status_export
-
-        doc = get_object_or_404(Document.objects.select_related("owner_unit"), pk=pk)
-        if not request.user.is_staff and not Membership.objects.filter(
-                user=request.user, unit=doc.owner_unit, is_active=True).exists():
-            return Response({"code": "permission_denied", "message": _("Not a document of your unit.")}, status=403)
+        doc = get_object_or_404(documents_exportable_by(user=request.user).select_related("owner_unit"), pk=pk)
         try:
             event_id = request.query_params.get("status")
             if event_id:
@@ -175,7 +211,12 @@ class DocumentEdxmlView(APIView):
             document_export(document=doc, out=out)
             out.seek(0)
         except MappingError as exc:
-            return Response({"code": exc.code, "message": exc.message}, status=400)
+            raise exceptions.ValidationError({"document": [exc.message]}) from exc
         return FileResponse(out, content_type="application/xml", as_attachment=True,
                             filename=f"document-{doc.pk}.edxml")
 
+
+def documents_exportable_by(*, user):
+    """Documents issued by a unit of the user, or received by a unit where the user reads the inbox."""
+    received = incoming_visible_to(user=user).values("document_id")
+    return Document.objects.filter(Q(pk__in=documents_visible_to(user=user).values("pk")) | Q(pk__in=received))

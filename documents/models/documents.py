@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
-from units.text import search_key
+from egov.core.text import search_key
 
 from ..choices import (
     DOCUMENT_TYPE_NAMES_VI,

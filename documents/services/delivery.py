@@ -1,11 +1,13 @@
 """
-Local delivery: turning pending dispatches into the recipients' incoming records.
+Local delivery: the transport of units whose staff work in this portal. It turns pending
+dispatches into the recipients' incoming records.
 
 Design (docs/architecture.md, "Delivery"):
 - A batch of dispatches is delivered in ONE transaction: lock the rows still undelivered
   (``skip_locked``: a concurrent run of the same batch skips them), create the incoming records,
-  the events (sending, delivered, status 01), notifications and audit rows in bulk, and mark the
-  dispatches delivered. A crash anywhere rolls the whole batch back to ``pending``.
+  then the state machine (``dispatches``) writes the events (sending, delivered, status 01),
+  the state and the audit rows in bulk; the recipients' clerks are notified. A crash anywhere
+  rolls the whole batch back to ``pending``.
 - ``IncomingRecord.dispatch`` is unique: even a second delivery that somehow got past the state
   check could not create a second record.
 - Failures: the batch is retried per dispatch; a dispatch that fails goes to ``retrying`` with
@@ -17,36 +19,27 @@ Design (docs/architecture.md, "Delivery"):
 from __future__ import annotations
 
 import logging
-import random
 from collections import defaultdict
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from egov.core.audit import audit_build, audit_bulk
+from egov.core.db import service_atomic
+from egov.core.notifications import Note, notifications_send
 from units.choices import Role
-from units.models import Membership
+from units.selectors import unit_members
 
-from ..choices import BusinessType, DeliveryState, EventKind, IncomingStatus, StatusCode
-from ..models import AuditEvent, Dispatch, DispatchEvent, IncomingRecord, Notification
+from ..choices import AttachmentKind, AuditVerb, BusinessType, EventKind, IncomingStatus, NotificationKind
+from ..models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
+from ..transports import Transport
+from .dispatches import UNFINISHED, dispatches_delivered_in_bulk, dispatches_requeue_stuck
 
-__all__ = [
-    "enqueue_local_delivery",
-    "deliver_local_batch",
-    "dispatch_record_failure",
-    "dispatch_sweep",
-    "backoff_seconds",
-]
+__all__ = ["LocalTransport", "enqueue_local_delivery", "deliver_local_batch"]
 
 log = logging.getLogger(__name__)
-UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
-
-
-def _conf(name: str, default):
-    return getattr(settings, name, default)
 
 
 def _chunks(ids: list[int], size: int):
@@ -64,7 +57,7 @@ def enqueue_local_delivery(dispatch_ids: list[int]) -> None:
         return
     from ..tasks import deliver_local_batch_task
 
-    size = _conf("DELIVERY_BATCH_SIZE", 100)
+    size = settings.DELIVERY_BATCH_SIZE
     ids = list(dispatch_ids)
 
     def _publish():
@@ -72,6 +65,24 @@ def enqueue_local_delivery(dispatch_ids: list[int]) -> None:
             deliver_local_batch_task.delay(chunk)
 
     transaction.on_commit(_publish, robust=True)
+
+
+class LocalTransport(Transport):
+    """Units whose staff work in this portal: delivery is a database transaction."""
+
+    name = "local"
+
+    def handles(self, unit) -> bool:
+        return unit.is_local
+
+    def enqueue(self, dispatch_ids: list[int]) -> None:
+        enqueue_local_delivery(dispatch_ids)
+
+    def sweep(self, *, now) -> int:
+        with service_atomic():
+            ids = dispatches_requeue_stuck(now=now, remote=False)
+            enqueue_local_delivery(ids)
+        return len(ids)
 
 
 def _lock_undelivered(ids: list[int]):
@@ -83,7 +94,7 @@ def _lock_undelivered(ids: list[int]):
 
 def deliver_local_batch(*, dispatch_ids: list[int]) -> int:
     """Deliver the given local dispatches that are not delivered yet. Returns how many were delivered."""
-    with transaction.atomic():
+    with service_atomic():
         rows = _lock_undelivered(dispatch_ids)
         if not rows:
             return 0
@@ -91,8 +102,6 @@ def deliver_local_batch(*, dispatch_ids: list[int]) -> int:
 
 
 def _deliver_rows(rows: list[dict]) -> int:
-    from ..models import Document
-
     now = timezone.now()
     ids = [r["pk"] for r in rows]
     # Belt and braces: a record may exist only if the dispatch is delivered; never create twice.
@@ -102,48 +111,26 @@ def _deliver_rows(rows: list[dict]) -> int:
     # The main file's signatures are checked once per document and batch at receipt (the same
     # bytes reach every recipient); each record keeps that verification as its evidence.
     verifications = _receipt_verifications(docs)
-    records = []
-    for r in rows:
-        doc = docs[r["document_id"]]
-        records.append(IncomingRecord(verification=verifications.get(doc.pk),
-            dispatch_id=r["pk"], unit_id=r["recipient_id"], document_id=doc.pk, sender_id=r["sender_id"],
-            status=IncomingStatus.ARRIVED, urgency=doc.urgency, arrived_at=now, deadline=doc.due_date,
-            search_text=doc.search_text,
-        ))
-    IncomingRecord.objects.bulk_create(records, batch_size=1000)
-    events = []
-    for r in rows:
-        events.append(DispatchEvent(dispatch_id=r["pk"], kind=EventKind.TRANSPORT, code=DeliveryState.SENDING, at=now))
-        events.append(DispatchEvent(dispatch_id=r["pk"], kind=EventKind.TRANSPORT, code=DeliveryState.DELIVERED,
-                                    at=now))
-        events.append(DispatchEvent(dispatch_id=r["pk"], kind=EventKind.BUSINESS, code=StatusCode.ARRIVED, at=now,
-                                    actor_name=_("System")))
-    DispatchEvent.objects.bulk_create(events, batch_size=3000)
-    delivered_ids = [r["pk"] for r in rows]
-    Dispatch.objects.filter(pk__in=delivered_ids).update(
-        state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, state_reason="", last_error="",
-        status_code=StatusCode.ARRIVED, status_at=now, status_by=_("System"), next_attempt_at=None,
-    )
+    IncomingRecord.objects.bulk_create([
+        IncomingRecord(verification=verifications.get(r["document_id"]), dispatch_id=r["pk"],
+                       unit_id=r["recipient_id"], document_id=r["document_id"], sender_id=r["sender_id"],
+                       status=IncomingStatus.ARRIVED, urgency=docs[r["document_id"]].urgency, arrived_at=now,
+                       deadline=docs[r["document_id"]].due_date, search_text=docs[r["document_id"]].search_text)
+        for r in rows], batch_size=1000)
+    dispatches_delivered_in_bulk(rows=rows, now=now)
     # Notify the recipients' clerks: one query for all of them.
     by_unit = defaultdict(list)
     for r in rows:
         by_unit[r["recipient_id"]].append(r)
-    clerks = Membership.objects.filter(unit_id__in=list(by_unit), role=Role.CLERK, is_active=True).values_list(
-        "unit_id", "user_id")
     notes = []
-    for unit_id, user_id in clerks:
+    for unit_id, user_id in unit_members(unit_ids=list(by_unit), roles=Role.CLERK):
         for r in by_unit[unit_id]:
             doc = docs[r["document_id"]]
-            notes.append(Notification(user_id=user_id, unit_id=unit_id, kind="incoming.arrived",
-                                      text=(_("New incoming document %(number)s: %(subject)s")
-                                            % {"number": doc.number_notation, "subject": doc.subject})[:500],
-                                      object_type="dispatch", object_id=r["pk"]))
-    Notification.objects.bulk_create(notes, batch_size=1000)
-    AuditEvent.objects.bulk_create(
-        [AuditEvent(unit_id=r["recipient_id"], verb="document.delivered", object_type="documents.dispatch",
-                    object_id=str(r["pk"]), details={"document": r["document_id"]}) for r in rows],
-        batch_size=1000,
-    )
+            notes.append(Note(user_id=user_id, unit_id=unit_id, kind=NotificationKind.INCOMING_ARRIVED,
+                              text=_("New incoming document %(number)s: %(subject)s")
+                              % {"number": doc.number_notation, "subject": doc.subject},
+                              object_type="dispatch", object_id=r["pk"]))
+    notifications_send(notes)
     followups = [d for d in docs.values() if d.business_type in (BusinessType.REVOCATION, BusinessType.REPLACEMENT)]
     for doc in followups:
         _apply_followup(doc, [r["recipient_id"] for r in rows if r["document_id"] == doc.pk], now)
@@ -151,8 +138,6 @@ def _deliver_rows(rows: list[dict]) -> int:
 
 
 def _receipt_verifications(docs: dict) -> dict:
-    from ..choices import AttachmentKind
-    from ..models import Attachment
     from .drafting import verification_queue
 
     mains = Attachment.objects.filter(document_id__in=list(docs), kind=AttachmentKind.MAIN).only(
@@ -173,92 +158,25 @@ def _apply_followup(doc, recipient_ids: list[int], now) -> None:
         reason = _("Revoked by %(number)s") % {"number": doc.number_notation}
     else:
         reason = _("Replaced by %(number)s") % {"number": doc.number_notation}
-    affected = list(earlier.values_list("pk", "dispatch_id"))
+    affected = list(earlier.values_list("pk", "dispatch_id", "unit_id"))
     if not affected:
         return
     IncomingRecord.objects.filter(pk__in=[a[0] for a in affected]).update(
         status=IncomingStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:500])
     DispatchEvent.objects.bulk_create([
         DispatchEvent(dispatch_id=dispatch_id, kind=EventKind.NOTE, code="cancelled", at=now,
-                      actor_name=_("System"), note=reason) for _pk, dispatch_id in affected])
-    AuditEvent.objects.bulk_create([
-        AuditEvent(verb="incoming.cancelled", object_type="documents.incomingrecord", object_id=str(pk),
-                   details={"reason": reason, "by_document": doc.pk}) for pk, _d in affected])
+                      actor_name=_("System"), note=reason) for _pk, dispatch_id, _u in affected])
+    audit_bulk(audit_build(verb=AuditVerb.INCOMING_CANCELLED, unit_id=unit_id, object_type="documents.incomingrecord",
+                           object_id=pk, details={"reason": reason, "by_document": doc.pk})
+               for pk, _d, unit_id in affected)
     # Tell the sender's clerks once, and the recipients' clerks about their own record.
-    units = dict(IncomingRecord.objects.filter(pk__in=[a[0] for a in affected]).values_list("pk", "unit_id"))
-    clerks = Membership.objects.filter(role=Role.CLERK, is_active=True,
-                                       unit_id__in={doc.owner_unit_id, *units.values()}).values_list("unit_id",
-                                                                                                      "user_id")
-    text = (_("%(reason)s: %(subject)s") % {"reason": reason, "subject": doc.subject})[:500]
+    units = {pk: unit_id for pk, _d, unit_id in affected}
+    text = _("%(reason)s: %(subject)s") % {"reason": reason, "subject": doc.subject}
     notes = []
-    for unit_id, user_id in clerks:
+    for unit_id, user_id in unit_members(unit_ids={doc.owner_unit_id, *units.values()}, roles=Role.CLERK):
         if unit_id == doc.owner_unit_id:
-            notes.append(Notification(user_id=user_id, unit_id=unit_id, kind="document.followup_applied", text=text,
-                                      object_type="document", object_id=doc.related_document_id))
-        notes += [Notification(user_id=user_id, unit_id=unit_id, kind="incoming.cancelled", text=text,
-                               object_type="incoming", object_id=pk) for pk, u in units.items() if u == unit_id]
-    Notification.objects.bulk_create(notes)
-
-
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with full jitter, capped: base·2^(n-1) ± jitter, at most DELIVERY_BACKOFF_MAX."""
-    base = _conf("DELIVERY_BACKOFF_BASE", 5)
-    cap = _conf("DELIVERY_BACKOFF_MAX", 3600)
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
-    return delay / 2 + random.uniform(0, delay / 2)
-
-
-def dispatch_record_failure(*, dispatch_id: int, error: str) -> str:
-    """Count a failed attempt: ``retrying`` with a due time, or ``failed`` once attempts run out."""
-    max_attempts = _conf("DELIVERY_MAX_ATTEMPTS", 8)
-    with transaction.atomic():
-        d = Dispatch.objects.select_for_update(no_key=True).filter(pk=dispatch_id, state__in=UNFINISHED).first()
-        if d is None:
-            return ""
-        now = timezone.now()
-        d.attempts += 1
-        d.last_error = error[:4000]
-        if d.attempts >= max_attempts:
-            d.state, d.next_attempt_at = DeliveryState.FAILED, None
-            d.state_reason = _("Delivery failed after %(n)d attempts") % {"n": d.attempts}
-        else:
-            d.state = DeliveryState.RETRYING
-            d.next_attempt_at = now + timedelta(seconds=backoff_seconds(d.attempts))
-        d.save(update_fields=["attempts", "last_error", "state", "next_attempt_at", "state_reason"])
-        DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=d.state, at=now,
-                                     actor_name=_("System"), note=error[:1000])
-        if d.state == DeliveryState.FAILED:
-            clerks = Membership.objects.filter(unit_id=d.sender_id, role=Role.CLERK, is_active=True).values_list(
-                "user_id", flat=True)
-            Notification.objects.bulk_create([
-                Notification(user_id=u, unit_id=d.sender_id, kind="dispatch.failed", object_type="dispatch",
-                             object_id=d.pk, text=_("Delivery of a document failed; a clerk can retry it."))
-                for u in clerks])
-        return d.state
-
-
-def dispatch_sweep(*, now=None) -> int:
-    """
-    Re-enqueue local dispatches whose delivery was asked for more than DELIVERY_STUCK_AFTER
-    seconds ago and is still not done (worker killed, broker down, message lost), and retrying
-    dispatches that are due. Claims rows with ``skip_locked`` so concurrent sweepers split the work.
-    """
-    now = now or timezone.now()
-    stuck_before = now - timedelta(seconds=_conf("DELIVERY_STUCK_AFTER", 60))
-    limit = _conf("DELIVERY_SWEEP_LIMIT", 5000)
-    with transaction.atomic():
-        qs = (Dispatch.objects.filter(is_remote=False)
-              .filter(Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])
-                      & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stuck_before))
-                      | Q(state=DeliveryState.RETRYING, next_attempt_at__lte=now)
-                      & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=F("next_attempt_at"))))
-              .order_by("pk"))
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, no_key=True)
-        ids = list(qs.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return 0
-        Dispatch.objects.filter(pk__in=ids).update(enqueued_at=now)
-        enqueue_local_delivery(ids)
-    log.info("sweeper re-enqueued %d dispatches", len(ids))
-    return len(ids)
+            notes.append(Note(user_id=user_id, unit_id=unit_id, kind=NotificationKind.FOLLOWUP_APPLIED, text=text,
+                              object_type="document", object_id=doc.related_document_id))
+        notes += [Note(user_id=user_id, unit_id=unit_id, kind=NotificationKind.INCOMING_CANCELLED, text=text,
+                       object_type="incoming", object_id=pk) for pk, u in units.items() if u == unit_id]
+    notifications_send(notes)

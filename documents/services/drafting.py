@@ -14,19 +14,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from egov.core.audit import audit_record
+from egov.core.db import service
+from egov.core.errors import InvalidInput, StateError
 from units.choices import Role
 from units.models import Unit
+from units.permissions import require_role
 
 from ..choices import (
     TYPES_WITHOUT_ABBREVIATION,
     AttachmentKind,
+    AuditVerb,
     BusinessType,
     DocumentStatus,
     RegisterDirection,
     Secrecy,
 )
 from ..models import Attachment, Document
-from .common import InvalidInput, StateError, audit_record, require_role
 from .registers import register_allocate
 
 __all__ = [
@@ -36,6 +40,8 @@ __all__ = [
     "document_issue",
     "attachment_add",
     "attachment_remove",
+    "document_create_with_files",
+    "document_update_with_files",
     "detect_mime",
     "document_series",
     "DRAFT_FIELDS",
@@ -59,11 +65,11 @@ OFFICE_TYPES = {
 
 
 def _max_bytes() -> int:
-    return getattr(settings, "DOCUMENTS_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024)
+    return settings.DOCUMENTS_MAX_ATTACHMENT_BYTES
 
 
 def _allowed_appendix_types() -> set[str]:
-    return set(getattr(settings, "DOCUMENTS_ALLOWED_MIME_TYPES", None) or (
+    return set(settings.DOCUMENTS_ALLOWED_MIME_TYPES or (
         {"application/pdf", "application/zip", "image/png", "image/jpeg", "application/xml", "text/xml"} | OFFICE_TYPES))
 
 
@@ -128,7 +134,7 @@ def _validate_fields(fields: dict, owner_unit: Unit) -> None:
                                field="related_document")
 
 
-@transaction.atomic
+@service
 def document_create(*, owner_unit: Unit, acting_user, subject: str, **fields) -> Document:
     """Create a draft of ``owner_unit``; clerks, leaders and specialists may draft."""
     require_role(user=acting_user, unit=owner_unit, roles=DRAFTER_ROLES)
@@ -140,12 +146,12 @@ def document_create(*, owner_unit: Unit, acting_user, subject: str, **fields) ->
     doc = Document(owner_unit=owner_unit, created_by=acting_user, status=DocumentStatus.DRAFT, **fields)
     doc.full_clean(exclude=["register", "document_id"])
     doc.save()
-    audit_record(actor=acting_user, unit=owner_unit, verb="document.created", obj=doc,
+    audit_record(actor=acting_user, unit=owner_unit, verb=AuditVerb.DOCUMENT_CREATED, obj=doc,
                  details={"subject": doc.subject[:200]})
     return doc
 
 
-@transaction.atomic
+@service
 def document_update(*, document: Document, acting_user, **fields) -> Document:
     doc = Document.objects.select_for_update(no_key=True).get(pk=document.pk)
     require_role(user=acting_user, unit=doc.owner_unit, roles=DRAFTER_ROLES)
@@ -163,7 +169,7 @@ def document_update(*, document: Document, acting_user, **fields) -> Document:
     if changed:
         doc.full_clean(exclude=["register", "document_id"])
         doc.save()
-        audit_record(actor=acting_user, unit=doc.owner_unit, verb="document.updated", obj=doc, details=changed)
+        audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.DOCUMENT_UPDATED, obj=doc, details=changed)
     return doc
 
 
@@ -176,7 +182,7 @@ def document_series(document: Document) -> str:
     return "general"
 
 
-@transaction.atomic
+@service
 def document_issue(*, document: Document, acting_user, issued_on: datetime.date | None = None) -> Document:
     """
     Allocate the number from the unit's outgoing register of the issue year, build the
@@ -211,12 +217,12 @@ def document_issue(*, document: Document, acting_user, issued_on: datetime.date 
     doc.status = DocumentStatus.ISSUED
     doc.issued_at = timezone.now()
     doc.save()
-    audit_record(actor=acting_user, unit=doc.owner_unit, verb="document.issued", obj=doc,
+    audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.DOCUMENT_ISSUED, obj=doc,
                  details={"number": doc.number_notation, "register": register.pk})
     return doc
 
 
-@transaction.atomic
+@service
 def attachment_add(*, document: Document, acting_user, upload, name: str | None = None,
                    kind: str = AttachmentKind.MAIN, description: str = "") -> Attachment:
     """
@@ -268,16 +274,45 @@ def attachment_add(*, document: Document, acting_user, upload, name: str | None 
     att.file.name = storage_name
     att.verification = verification_queue(storage_name=storage_name, filename=name, sha256=sha, size=size)
     att.save()
-    audit_record(actor=acting_user, unit=doc.owner_unit, verb="attachment.added", obj=att,
+    audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.ATTACHMENT_ADDED, obj=att,
                  details={"document": doc.pk, "name": name, "sha256": sha, "size": size, "mime": mime})
     return att
 
 
-@transaction.atomic
+@service
 def attachment_remove(*, attachment: Attachment, acting_user) -> None:
     doc = Document.objects.select_for_update(no_key=True).get(pk=attachment.document_id)
     require_role(user=acting_user, unit=doc.owner_unit, roles=DRAFTER_ROLES)
     _check_editable(doc)
-    audit_record(actor=acting_user, unit=doc.owner_unit, verb="attachment.removed", obj=attachment,
+    audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.ATTACHMENT_REMOVED, obj=attachment,
                  details={"document": doc.pk, "name": attachment.original_name})
     attachment.delete()  # files are content-addressed and may be shared: the stored blob stays
+
+
+def _attach_all(doc: Document, acting_user, files) -> None:
+    for upload, kind in files:
+        try:
+            attachment_add(document=doc, acting_user=acting_user, upload=upload, name=getattr(upload, "name", None),
+                           kind=kind)
+        except InvalidInput as exc:
+            exc.attachment_kind = kind  # which file was refused: the main file or an appendix
+            raise
+
+
+@service
+def document_create_with_files(*, owner_unit: Unit, acting_user, subject: str, files=(), **fields) -> Document:
+    """
+    A draft and its files (``files``: ``(upload, kind)`` pairs), saved together or not at all:
+    a file that is refused leaves no draft behind.
+    """
+    doc = document_create(owner_unit=owner_unit, acting_user=acting_user, subject=subject, **fields)
+    _attach_all(doc, acting_user, files)
+    return doc
+
+
+@service
+def document_update_with_files(*, document: Document, acting_user, files=(), **fields) -> Document:
+    """Change a draft's fields and add files, together or not at all."""
+    doc = document_update(document=document, acting_user=acting_user, **fields)
+    _attach_all(doc, acting_user, files)
+    return doc

@@ -13,7 +13,10 @@ import io
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from egov.core.errors import NotFoundError
+from units.choices import Role
 from units.models import Unit
+from units.permissions import user_roles_in
 
 from ..choices import RegisterDirection
 from ..models import Document, IncomingRecord, Register
@@ -26,7 +29,12 @@ __all__ = [
     "register_export_csv",
     "register_export_xlsx",
     "REGISTER_LAYOUTS",
+    "REGISTER_READER_ROLES",
+    "register_require_reader",
 ]
+
+# Registers are kept by the clerks and read by the leaders and administrators of the unit.
+REGISTER_READER_ROLES = (Role.CLERK, Role.LEADER, Role.UNIT_ADMIN)
 
 
 def register_get_or_create(*, unit: Unit, direction: str, year: int, series: str = "general") -> Register:
@@ -76,11 +84,29 @@ def register_columns(kind: str) -> list[str]:
     return REGISTER_LAYOUTS[kind]
 
 
-def register_rows(*, unit: Unit, kind: str, year: int):
+def register_require_reader(*, user, unit: Unit, as_operator: bool = False) -> None:
     """
-    Rows of a register as lists in the NĐ 30 column order. ``kind`` is ``outgoing``,
-    ``incoming`` or ``followup``. One query (plus one for outgoing recipients).
+    Only the unit's clerks, leaders and administrators read its registers; anyone else gets
+    "not found" (a register of another unit is not theirs to know of). ``as_operator``: the
+    operator's command line, which acts for no user.
     """
+    if as_operator:
+        return
+    if not user_roles_in(user=user, unit=unit) & set(REGISTER_READER_ROLES):
+        raise NotFoundError(_("No such register among your units."))
+
+
+def register_rows(*, unit: Unit, kind: str, year: int, user=None, as_operator: bool = False):
+    """
+    Rows of a register as lists in the NĐ 30 column order, for ``user`` (a reader of the unit's
+    registers: register_require_reader). ``kind`` is ``outgoing``, ``incoming`` or
+    ``followup``. One query (plus one for outgoing recipients).
+    """
+    register_require_reader(user=user, unit=unit, as_operator=as_operator)
+    yield from _register_rows(unit=unit, kind=kind, year=year)
+
+
+def _register_rows(*, unit: Unit, kind: str, year: int):
     if kind == "outgoing":
         docs = (Document.objects.filter(owner_unit=unit, register__year=year,
                                         register__direction=RegisterDirection.OUTGOING, number__isnull=False)
@@ -112,15 +138,17 @@ def register_rows(*, unit: Unit, kind: str, year: int):
         raise ValueError(_("Unknown register kind %(kind)s") % {"kind": kind})
 
 
-def register_export_csv(*, unit: Unit, kind: str, year: int) -> bytes:
+def register_export_csv(*, unit: Unit, kind: str, year: int, user=None, as_operator: bool = False) -> bytes:
+    register_require_reader(user=user, unit=unit, as_operator=as_operator)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(register_columns(kind))
-    writer.writerows(register_rows(unit=unit, kind=kind, year=year))
+    writer.writerows(_register_rows(unit=unit, kind=kind, year=year))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens Vietnamese text correctly
 
 
-def register_export_xlsx(*, unit: Unit, kind: str, year: int) -> bytes:
+def register_export_xlsx(*, unit: Unit, kind: str, year: int, user=None, as_operator: bool = False) -> bytes:
+    register_require_reader(user=user, unit=unit, as_operator=as_operator)
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -135,7 +163,7 @@ def register_export_xlsx(*, unit: Unit, kind: str, year: int) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in register_rows(unit=unit, kind=kind, year=year):
+    for row in _register_rows(unit=unit, kind=kind, year=year):
         ws.append(row)
     for i, width in enumerate([14, 12, 40, 22, 30, 20, 10, 12, 10, 16][: len(register_columns(kind))], start=1):
         ws.column_dimensions[chr(64 + i)].width = width

@@ -1,28 +1,30 @@
 """
-Sending an issued document to many units. ``document_send`` writes one Dispatch per
-recipient (plus its first event) in one transaction and asks for delivery after commit.
+Sending an issued document to many units. ``document_send`` resolves the recipients and has
+the dispatch state machine write one Dispatch per recipient (plus its first event) in one
+transaction; each is handed to the transport registered for its recipient after commit.
 Nothing depends on the broker keeping the message: the sweeper re-enqueues anything stuck.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from egov.core.db import service
+from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
 from units.choices import Role, UnitKind
 from units.models import Unit, UnitGroup
+from units.permissions import require_role
 from units.selectors import UnitNotAddressable, unit_communes_of, unit_resolve_addressee
 
-from ..choices import BusinessType, DeliveryState, DocumentStatus, EventKind, Secrecy
-from ..models import Dispatch, DispatchEvent, Document
-from .common import InvalidInput, PermissionDeniedError, StateError, actor_display, audit_record, require_role
+from ..choices import AuditVerb, BusinessType, DocumentStatus, Secrecy
+from ..models import Dispatch, Document
+from .dispatches import dispatches_create
 
-__all__ = ["document_send", "recipients_expand", "GROUP_KINDS", "dispatch_retry", "NO_TRANSPORT_REASON"]
+__all__ = ["document_send", "recipients_expand", "GROUP_KINDS"]
 
 GROUP_KINDS = ("departments", "districts", "communes", "province", "communes_of", "saved")
-NO_TRANSPORT_REASON = "no transport yet"
 
 
 def recipients_expand(*, groups: Iterable[str], owner_unit: Unit, on=None) -> list[Unit]:
@@ -60,6 +62,7 @@ def recipients_expand(*, groups: Iterable[str], owner_unit: Unit, on=None) -> li
     return units
 
 
+@service
 def document_send(*, document: Document, acting_user, units: Sequence[Unit] = (), groups: Sequence[str] = (),
                   on=None) -> list[Dispatch]:
     """
@@ -68,100 +71,47 @@ def document_send(*, document: Document, acting_user, units: Sequence[Unit] = ()
     units that already have this document are left out. Refused for drafts, revoked documents
     and secret documents (QĐ 28/2018: never sent electronically). Returns the new dispatches.
     """
-    from .delivery import enqueue_local_delivery
-
-    with transaction.atomic():
-        doc = Document.objects.select_for_update(no_key=True).select_related("owner_unit").get(pk=document.pk)
-        owner = doc.owner_unit
-        require_role(user=acting_user, unit=owner, roles=(Role.CLERK,))
-        if doc.secrecy != Secrecy.NONE:
-            raise PermissionDeniedError(
-                _("Documents classified %(level)s are never sent electronically (QĐ 28/2018/QĐ-TTg); "
-                  "send the paper copy through the confidential channel.") % {"level": doc.get_secrecy_display()},
-                code="secret_document")
-        if doc.status == DocumentStatus.DRAFT:
-            raise StateError(_("Issue the document (allocate its number) before sending it."))
-        if doc.status == DocumentStatus.REVOKED:
-            raise StateError(_("This document has been revoked and cannot be sent again."))
-        today = on or timezone.localdate()
-        requested = list(units) + recipients_expand(groups=groups, owner_unit=owner, on=today)
-        if not requested:
-            raise InvalidInput(_("Choose at least one recipient."), field="recipients")
-        resolved: dict[int, tuple[Unit, Unit | None]] = {}
-        for unit in requested:
-            try:
-                target = unit_resolve_addressee(unit=unit, on=today)
-            except UnitNotAddressable as exc:
-                raise InvalidInput(str(exc), field="recipients", code="recipient_gone") from exc
-            if target.pk == owner.pk:
-                continue
-            if target.pk not in resolved or resolved[target.pk][1] is not None:
-                resolved[target.pk] = (target, None if target.pk == unit.pk else unit)
-        already = set(Dispatch.objects.filter(document=doc, recipient_id__in=list(resolved))
-                      .values_list("recipient_id", flat=True))
-        now = timezone.now()
-        # Remote units whose peer system is configured (and enabled) are carried by the federation stream.
-        from ..federation.outbound import peer_for_code, remote_dispatches_enqueue
-
-        carried = {t.peer_ref for t, _a in resolved.values() if not t.is_local and peer_for_code(t.peer_ref)}
-        new = [
-            Dispatch(document=doc, recipient=target, addressed_to=addressed, sender=owner,
-                     is_remote=not target.is_local,
-                     state_reason=NO_TRANSPORT_REASON if not target.is_local and target.peer_ref not in carried else "",
-                     enqueued_at=now if target.is_local or target.peer_ref in carried else None)
-            for pk, (target, addressed) in resolved.items() if pk not in already
-        ]
-        if not new:
-            if already:
-                raise InvalidInput(_("Every chosen recipient already has this document."), field="recipients")
-            raise InvalidInput(_("Choose at least one recipient other than your own unit."), field="recipients")
-        dispatches = Dispatch.objects.bulk_create(new, batch_size=1000)
-        if any(d.pk is None for d in dispatches):  # backends that cannot return ids
-            dispatches = list(Dispatch.objects.filter(document=doc, recipient_id__in=[d.recipient_id for d in new]))
-        who = actor_display(acting_user)
-        DispatchEvent.objects.bulk_create(
-            [DispatchEvent(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.PENDING, at=now,
-                           actor=acting_user, actor_name=who,
-                           note=(_("Addressed to %(name)s, which no longer exists") % {"name": d.addressed_to.name}
-                                 if d.addressed_to_id else "") or d.state_reason)
-             for d in dispatches],
-            batch_size=1000,
-        )
-        if doc.sent_at is None:
-            doc.sent_at = now
-            doc.save(update_fields=["sent_at"])
-        if doc.business_type == BusinessType.REVOCATION:
-            # NĐ 30 Điều 18.4: the revoked document is frozen at the sender: never sent again.
-            Document.objects.filter(pk=doc.related_document_id).update(status=DocumentStatus.REVOKED)
-        audit_record(actor=acting_user, unit=owner, verb="document.sent", obj=doc,
-                     details={"recipients": [d.recipient.code for d in dispatches][:1000], "count": len(dispatches),
-                              "redirected": {d.addressed_to.code: d.recipient.code for d in dispatches
-                                             if d.addressed_to_id}})
-        local_ids = [d.pk for d in dispatches if not d.is_remote]
-        enqueue_local_delivery(local_ids)
-        remote_dispatches_enqueue([d.pk for d in dispatches if d.is_remote and d.recipient.peer_ref in carried])
-    return dispatches
-
-
-def dispatch_retry(*, dispatch: Dispatch, acting_user) -> Dispatch:
-    """A clerk of the sending unit puts a failed dispatch back in the queue."""
-    from .delivery import enqueue_local_delivery
-
-    with transaction.atomic():
-        d = Dispatch.objects.select_for_update(no_key=True).select_related("sender").get(pk=dispatch.pk)
-        require_role(user=acting_user, unit=d.sender, roles=(Role.CLERK,))
-        if d.state != DeliveryState.FAILED:
-            raise StateError(_("Only a failed delivery can be retried."))
-        now = timezone.now()
-        d.state, d.next_attempt_at, d.enqueued_at, d.attempts = DeliveryState.PENDING, None, now, 0
-        d.save(update_fields=["state", "next_attempt_at", "enqueued_at", "attempts"])
-        DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.PENDING, at=now,
-                                     actor=acting_user, actor_name=actor_display(acting_user), note=_("Retried"))
-        audit_record(actor=acting_user, unit=d.sender, verb="dispatch.retried", obj=d)
-        if not d.is_remote:
-            enqueue_local_delivery([d.pk])
-        else:
-            from ..federation.outbound import remote_dispatches_enqueue
-
-            remote_dispatches_enqueue([d.pk])
-    return d
+    doc = Document.objects.select_for_update(no_key=True).select_related("owner_unit").get(pk=document.pk)
+    owner = doc.owner_unit
+    require_role(user=acting_user, unit=owner, roles=(Role.CLERK,))
+    if doc.secrecy != Secrecy.NONE:
+        raise PermissionDeniedError(
+            _("Documents classified %(level)s are never sent electronically (QĐ 28/2018/QĐ-TTg); "
+              "send the paper copy through the confidential channel.") % {"level": doc.get_secrecy_display()},
+            code="secret_document")
+    if doc.status == DocumentStatus.DRAFT:
+        raise StateError(_("Issue the document (allocate its number) before sending it."))
+    if doc.status == DocumentStatus.REVOKED:
+        raise StateError(_("This document has been revoked and cannot be sent again."))
+    today = on or timezone.localdate()
+    requested = list(units) + recipients_expand(groups=groups, owner_unit=owner, on=today)
+    if not requested:
+        raise InvalidInput(_("Choose at least one recipient."), field="recipients")
+    resolved: dict[int, tuple[Unit, Unit | None]] = {}
+    for unit in requested:
+        try:
+            target = unit_resolve_addressee(unit=unit, on=today)
+        except UnitNotAddressable as exc:
+            raise InvalidInput(str(exc), field="recipients", code="recipient_gone") from exc
+        if target.pk == owner.pk:
+            continue
+        if target.pk not in resolved or resolved[target.pk][1] is not None:
+            resolved[target.pk] = (target, None if target.pk == unit.pk else unit)
+    already = set(Dispatch.objects.filter(document=doc, recipient_id__in=list(resolved))
+                  .values_list("recipient_id", flat=True))
+    targets = [pair for pk, pair in resolved.items() if pk not in already]
+    if not targets:
+        if already:
+            raise InvalidInput(_("Every chosen recipient already has this document."), field="recipients")
+        raise InvalidInput(_("Choose at least one recipient other than your own unit."), field="recipients")
+    now = timezone.now()
+    if doc.sent_at is None:
+        doc.sent_at = now
+        doc.save(update_fields=["sent_at"])
+    if doc.business_type == BusinessType.REVOCATION:
+        # NĐ 30 Điều 18.4: the revoked document is frozen at the sender: never sent again.
+        Document.objects.filter(pk=doc.related_document_id).update(status=DocumentStatus.REVOKED)
+    return dispatches_create(
+        document=doc, sender=owner, targets=targets, verb=AuditVerb.DOCUMENT_SENT, acting_user=acting_user, now=now,
+        details={"recipients": [t.code for t, _a in targets][:1000], "count": len(targets),
+                 "redirected": {a.code: t.code for t, a in targets if a is not None}})

@@ -3,30 +3,38 @@ The recipient's workflow (NĐ 30 Điều 20–24) and the statuses it reports to
 accept (03) or reject (02) by the clerk; assignment (04) by a leader; progress (05) and
 completion (06) by the handlers; take-back/update requests (13) from the sender answered by
 the receiving clerk (15 agree / 16 refuse). Every step writes the status on the sender's
-dispatch, an event, an audit row and notifications, in one transaction.
+dispatch (through the dispatch state machine's ``status_emit``), an audit row and
+notifications, in one transaction.
 """
 from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from egov.core.audit import audit_record
+from egov.core.db import service
+from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
+from egov.core.notifications import notification_send
+from egov.core.text import actor_display
 from units.choices import Role
 from units.models import Membership
+from units.permissions import require_role
+from units.selectors import unit_members
 
 from ..choices import (
+    AuditVerb,
     DeliveryState,
-    EventKind,
     HandlerRole,
     IncomingStatus,
+    NotificationKind,
     RegisterDirection,
     RequestKind,
     StatusCode,
 )
-from ..models import Dispatch, DispatchEvent, Document, HandlingNote, IncomingAssignment, IncomingRecord, Notification
-from .common import InvalidInput, StateError, actor_display, audit_record, require_role
+from ..models import Dispatch, Document, HandlingNote, IncomingAssignment, IncomingRecord
+from .dispatches import status_emit
 from .registers import register_allocate
 
 __all__ = [
@@ -37,7 +45,6 @@ __all__ = [
     "incoming_finish",
     "dispatch_request",
     "incoming_answer_request",
-    "status_emit",
 ]
 
 OPEN = (IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS)
@@ -48,36 +55,12 @@ def _lock(incoming: IncomingRecord) -> IncomingRecord:
             .select_related("unit", "document", "dispatch", "verification").get(pk=incoming.pk))
 
 
-def status_emit(*, dispatch: Dispatch, code: str, acting_user, note: str = "", at=None) -> DispatchEvent:
-    """Record a business status on the sender's dispatch and tell the sender's clerks."""
-    at = at or timezone.now()
-    who = actor_display(acting_user)
-    event = DispatchEvent.objects.create(dispatch=dispatch, kind=EventKind.BUSINESS, code=code, at=at,
-                                         actor=acting_user, actor_name=who, note=note[:1000])
-    Dispatch.objects.filter(pk=dispatch.pk).update(status_code=code, status_at=at, status_by=who[:200],
-                                                   status_note=note[:500])
-    clerks = Membership.objects.filter(unit_id=dispatch.sender_id, role=Role.CLERK, is_active=True).values_list(
-        "user_id", flat=True)
-    label = StatusCode(code).label
-    text = _("%(unit)s: %(status)s — %(subject)s") % {
-        "unit": dispatch.recipient.name, "status": label, "subject": dispatch.document.subject}
-    Notification.objects.bulk_create([
-        Notification(user_id=u, unit_id=dispatch.sender_id, kind=f"status.{code}", text=text[:500],
-                     object_type="dispatch", object_id=dispatch.pk) for u in clerks])
-    if not dispatch.sender.is_local or not dispatch.recipient.is_local:
-        from ..federation.outbound import status_forward
-
-        status_forward(event=event)  # the status travels to the remote unit's peer as a status package
-    return event
+def _notify(user_ids, *, unit, kind, text: str, incoming: IncomingRecord) -> None:
+    notification_send(user_ids=user_ids, unit_id=unit.pk, kind=kind, text=text, object_type="incoming",
+                      object_id=incoming.pk)
 
 
-def _notify(users, *, unit, kind: str, text: str, incoming: IncomingRecord) -> None:
-    Notification.objects.bulk_create([
-        Notification(user=u, unit=unit, kind=kind, text=text[:500], object_type="incoming", object_id=incoming.pk)
-        for u in {u.pk: u for u in users}.values()])
-
-
-@transaction.atomic
+@service
 def incoming_accept(*, incoming: IncomingRecord, acting_user) -> IncomingRecord:
     """The clerk enters the document in the incoming register: incoming number, status 03."""
     rec = _lock(incoming)
@@ -98,18 +81,17 @@ def incoming_accept(*, incoming: IncomingRecord, acting_user) -> IncomingRecord:
     rec.save(update_fields=["register", "incoming_number", "status", "accepted_at", "accepted_by"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.ACCEPTED, acting_user=acting_user,
                 note=_("Incoming number %(n)d") % {"n": number}, at=now)
-    audit_record(actor=acting_user, unit=rec.unit, verb="incoming.accepted", obj=rec,
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_ACCEPTED, obj=rec,
                  details={"incoming_number": number, "register": register.pk, "signature_warning": policy_message})
     rec.policy_warning = policy_message  # shown by the UI/API: accepted despite an unverified signature
-    leaders = [m.user for m in Membership.objects.filter(unit=rec.unit, role=Role.LEADER, is_active=True)
-               .select_related("user")]
-    _notify(leaders, unit=rec.unit, kind="incoming.accepted", incoming=rec,
+    leaders = [u for _unit, u in unit_members(unit_ids=[rec.unit_id], roles=Role.LEADER)]
+    _notify(leaders, unit=rec.unit, kind=NotificationKind.INCOMING_ACCEPTED, incoming=rec,
             text=_("Incoming document no. %(n)d awaits assignment: %(subject)s")
             % {"n": number, "subject": rec.document.subject})
     return rec
 
 
-@transaction.atomic
+@service
 def incoming_reject(*, incoming: IncomingRecord, acting_user, reason: str) -> IncomingRecord:
     """The clerk returns a document sent to the wrong place or failing checks: status 02 with the reason."""
     rec = _lock(incoming)
@@ -122,7 +104,7 @@ def incoming_reject(*, incoming: IncomingRecord, acting_user, reason: str) -> In
     rec.status, rec.rejected_reason = IncomingStatus.REJECTED, reason.strip()[:500]
     rec.save(update_fields=["status", "rejected_reason"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.REJECTED, acting_user=acting_user, note=rec.rejected_reason)
-    audit_record(actor=acting_user, unit=rec.unit, verb="incoming.rejected", obj=rec, details={"reason": reason[:500]})
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_REJECTED, obj=rec, details={"reason": reason[:500]})
     return rec
 
 
@@ -138,7 +120,7 @@ def _members(unit, users, field: str):
     return users
 
 
-@transaction.atomic
+@service
 def incoming_assign(*, incoming: IncomingRecord, acting_user, main_handler, co_handlers=(), readers=(),
                     deadline: datetime.date | None = None, instruction: str = "") -> IncomingRecord:
     """A leader assigns the main handler, co-handlers and readers, with a deadline: status 04."""
@@ -169,10 +151,11 @@ def incoming_assign(*, incoming: IncomingRecord, acting_user, main_handler, co_h
     rec.save(update_fields=["main_handler", "instruction", "status", "deadline"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.ASSIGNED, acting_user=acting_user,
                 note=_("Main handler: %(name)s") % {"name": actor_display(main_handler)}, at=now)
-    audit_record(actor=acting_user, unit=rec.unit, verb="incoming.assigned", obj=rec, details={
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_ASSIGNED, obj=rec, details={
         "main": main_handler.pk, "co": [u.pk for u in co], "info": [u.pk for u in info],
         "deadline": deadline.isoformat() if deadline else None})
-    _notify([main_handler, *co, *info], unit=rec.unit, kind="incoming.assigned", incoming=rec,
+    _notify([u.pk for u in (main_handler, *co, *info)], unit=rec.unit, kind=NotificationKind.INCOMING_ASSIGNED,
+            incoming=rec,
             text=_("You have been assigned: %(subject)s") % {"subject": rec.document.subject})
     return rec
 
@@ -180,13 +163,11 @@ def incoming_assign(*, incoming: IncomingRecord, acting_user, main_handler, co_h
 def _require_handler(rec: IncomingRecord, user, *, main_only: bool = False) -> None:
     roles = [HandlerRole.MAIN] if main_only else [HandlerRole.MAIN, HandlerRole.CO]
     if not rec.assignments.filter(user=user, is_active=True, role__in=roles).exists():
-        from .common import PermissionDeniedError
-
         raise PermissionDeniedError(_("Only the main handler can finish this document.") if main_only
                                     else _("Only the handlers assigned to this document can report on it."))
 
 
-@transaction.atomic
+@service
 def incoming_progress(*, incoming: IncomingRecord, acting_user, note: str, progress: int | None = None) -> HandlingNote:
     """A handler writes a note and the progress: status 05."""
     rec = _lock(incoming)
@@ -204,12 +185,12 @@ def incoming_progress(*, incoming: IncomingRecord, acting_user, note: str, progr
     rec.save(update_fields=["status", "progress"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.IN_PROGRESS, acting_user=acting_user,
                 note=f"{rec.progress}%")
-    audit_record(actor=acting_user, unit=rec.unit, verb="incoming.progress", obj=rec,
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_PROGRESS, obj=rec,
                  details={"note": hn.pk, "progress": progress})
     return hn
 
 
-@transaction.atomic
+@service
 def incoming_finish(*, incoming: IncomingRecord, acting_user, note: str = "",
                     reply_document: Document | None = None) -> IncomingRecord:
     """The main handler marks the document done, optionally linking the reply document: status 06."""
@@ -227,12 +208,12 @@ def incoming_finish(*, incoming: IncomingRecord, acting_user, note: str = "",
     status_emit(dispatch=rec.dispatch, code=StatusCode.DONE, acting_user=acting_user,
                 note=(_("Reply: %(n)s") % {"n": reply_document.number_notation}) if reply_document else note[:500],
                 at=now)
-    audit_record(actor=acting_user, unit=rec.unit, verb="incoming.finished", obj=rec,
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_FINISHED, obj=rec,
                  details={"reply_document": reply_document.pk if reply_document else None})
     return rec
 
 
-@transaction.atomic
+@service
 def dispatch_request(*, dispatch: Dispatch, acting_user, kind: str, reason: str) -> Dispatch:
     """The sending clerk asks a recipient to give a document back or to take an update: status 13."""
     d = Dispatch.objects.select_for_update(no_key=True).select_related("sender", "recipient", "document").get(
@@ -253,17 +234,16 @@ def dispatch_request(*, dispatch: Dispatch, acting_user, kind: str, reason: str)
     rec.save(update_fields=["open_request", "open_request_reason"])
     status_emit(dispatch=d, code=StatusCode.TAKE_BACK_REQUESTED, acting_user=acting_user,
                 note=f"{RequestKind(kind).label}: {reason.strip()}")
-    audit_record(actor=acting_user, unit=d.sender, verb="dispatch.request", obj=d, details={"kind": kind,
+    audit_record(actor=acting_user, unit=d.sender, verb=AuditVerb.DISPATCH_REQUEST, obj=d, details={"kind": kind,
                                                                                           "reason": reason[:500]})
-    clerks = [m.user for m in Membership.objects.filter(unit=d.recipient, role=Role.CLERK, is_active=True)
-              .select_related("user")]
-    _notify(clerks, unit=d.recipient, kind="incoming.request", incoming=rec,
+    clerks = [u for _unit, u in unit_members(unit_ids=[d.recipient_id], roles=Role.CLERK)]
+    _notify(clerks, unit=d.recipient, kind=NotificationKind.INCOMING_REQUEST, incoming=rec,
             text=_("%(sender)s asks: %(kind)s — %(subject)s")
             % {"sender": d.sender.name, "kind": RequestKind(kind).label, "subject": d.document.subject})
     return d
 
 
-@transaction.atomic
+@service
 def incoming_answer_request(*, incoming: IncomingRecord, acting_user, agree: bool, note: str = "") -> IncomingRecord:
     """The receiving clerk answers a take-back/update request: 15 agree or 16 refuse. An agreed take-back cancels the record."""
     rec = _lock(incoming)
@@ -278,7 +258,7 @@ def incoming_answer_request(*, incoming: IncomingRecord, acting_user, agree: boo
     rec.save(update_fields=["status", "cancelled_at", "cancel_reason", "open_request", "open_request_reason"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.REQUEST_AGREED if agree else StatusCode.REQUEST_REFUSED,
                 acting_user=acting_user, note=note)
-    audit_record(actor=acting_user, unit=rec.unit, verb="incoming.request_answered", obj=rec,
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_REQUEST_ANSWERED, obj=rec,
                  details={"kind": kind, "agree": agree, "note": note[:500]})
     return rec
 

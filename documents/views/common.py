@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from egov.portal import portal_context
+from units.portal import portal_context
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 COUNT_CAP = 1000  # lists say "more than 1000" instead of counting 100,000 rows on every page

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from units.choices import Role
 from units.models import Membership
 
+from egov.core.errors import PermissionDeniedError, ServiceError
+
 from .. import services
 from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode
 from ..filtersets import IncomingRecordFilterSet, search_words
@@ -156,13 +158,13 @@ def incoming_action(request, pk: int, action: str):
         data = form.cleaned_data
     try:
         result = call(rec, request.user, data)
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         if form is None:
             return _detail(request, pk, forms={"_error": exc.message}, status=403 if isinstance(
-                exc, services.PermissionDeniedError) else 400)
+                exc, PermissionDeniedError) else 400)
         add_service_error(form, exc)
         return _detail(request, pk, forms={action: form},
-                       status=403 if isinstance(exc, services.PermissionDeniedError) else 400)
+                       status=403 if isinstance(exc, PermissionDeniedError) else 400)
     if action == "accept":
         messages.success(request, _("The document is entered in the incoming register as no. %(n)d.")
                          % {"n": result.incoming_number})

@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from egov.portal import set_active_unit
+from units.portal import set_active_unit
 
-from .. import services
-from ..models import Dispatch, Notification
+from egov.core.models import Notification
+from egov.core.notifications import notification_mark_read
+
+from ..models import Dispatch
 
 @login_required
 @require_GET
@@ -30,7 +32,7 @@ def notification_list(request):
 @require_POST
 def notification_read(request):
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
-    services.notification_mark_read(user=request.user, notification_ids=ids)
+    notification_mark_read(user=request.user, notification_ids=ids)
     return redirect("documents:notifications")
 
 

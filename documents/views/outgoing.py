@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
@@ -14,11 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from units.choices import Role, UnitKind
 from units.models import Membership, Unit, UnitGroup
 
+from egov.core.errors import PermissionDeniedError, ServiceError
+
 from .. import services
 from ..choices import AttachmentKind, DeliveryState, DocumentStatus, StatusCode
 from ..filtersets import DocumentFilterSet
 from ..forms import DispatchRequestForm, DocumentForm, SendForm, add_service_error
-from ..models import Attachment, Dispatch, Document
+from ..models import Attachment, Dispatch
 from ..selectors import dispatch_summary, dispatches_of_document, documents_visible_to, incoming_visible_to
 from .common import active_unit_or_403, keyset_paginate
 
@@ -46,13 +47,12 @@ def outgoing_list(request):
     return render(request, "documents/outgoing_list.html", {"filter": filterset, "form": filterset.form, "page": page})
 
 
-def _save_files(doc, form, user):
-    for upload, kind in form.uploads():
-        try:
-            services.attachment_add(document=doc, acting_user=user, upload=upload, name=upload.name, kind=kind)
-        except services.ServiceError as exc:
-            exc.field = "main_file" if kind == AttachmentKind.MAIN else "appendices"
-            raise
+def _file_field(exc):
+    """A refused file is shown next to the form field it came from."""
+    kind = getattr(exc, "attachment_kind", None)
+    if kind is not None:
+        exc.field = "main_file" if kind == AttachmentKind.MAIN else "appendices"
+    return exc
 
 
 @login_required
@@ -64,13 +64,10 @@ def document_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                # The draft and its files are saved together or not at all.
-                with transaction.atomic():
-                    doc = services.document_create(owner_unit=ctx.unit, acting_user=request.user,
-                                                   **form.document_fields())
-                    _save_files(doc, form, request.user)
-            except services.ServiceError as exc:
-                add_service_error(form, exc)
+                doc = services.document_create_with_files(owner_unit=ctx.unit, acting_user=request.user,
+                                                          files=form.uploads(), **form.document_fields())
+            except ServiceError as exc:
+                add_service_error(form, _file_field(exc))
             else:
                 messages.success(request, _("The draft has been saved."))
                 return redirect("documents:outgoing_detail", pk=doc.pk)
@@ -93,11 +90,10 @@ def document_edit(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    services.document_update(document=doc, acting_user=request.user, **form.document_fields())
-                    _save_files(doc, form, request.user)
-            except services.ServiceError as exc:
-                add_service_error(form, exc)
+                services.document_update_with_files(document=doc, acting_user=request.user, files=form.uploads(),
+                                                    **form.document_fields())
+            except ServiceError as exc:
+                add_service_error(form, _file_field(exc))
             else:
                 messages.success(request, _("The draft has been saved."))
                 return redirect("documents:outgoing_detail", pk=doc.pk)
@@ -114,7 +110,7 @@ def attachment_remove(request, pk: int):
         pk=pk)
     try:
         services.attachment_remove(attachment=attachment, acting_user=request.user)
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The file %(name)s has been removed.") % {"name": attachment.original_name})
@@ -206,7 +202,7 @@ def outgoing_status(request, pk: int):
 
 
 def _service_error_page(request, doc, exc):
-    status = 403 if isinstance(exc, services.PermissionDeniedError) else 400
+    status = 403 if isinstance(exc, PermissionDeniedError) else 400
     return _detail(request, doc, error=exc.message, status=status)
 
 
@@ -216,7 +212,7 @@ def document_issue(request, pk: int):
     doc = _document_or_404(request, pk)
     try:
         doc = services.document_issue(document=doc, acting_user=request.user)
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return _service_error_page(request, doc, exc)
     messages.success(request, _("Number %(n)s has been allocated.") % {"n": doc.number_notation})
     return redirect("documents:outgoing_detail", pk=doc.pk)
@@ -232,7 +228,7 @@ def attachment_upload(request, pk: int):
         return _detail(request, doc, error=_("Choose a file."), status=400)
     try:
         services.attachment_add(document=doc, acting_user=request.user, upload=upload, name=upload.name, kind=kind)
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return _service_error_page(request, doc, exc)
     messages.success(request, _("The file has been attached."))
     return redirect("documents:outgoing_detail", pk=doc.pk)
@@ -249,10 +245,10 @@ def document_send(request, pk: int):
     try:
         sent = services.document_send(document=doc, acting_user=request.user, units=list(form.cleaned_data["units"]),
                                       groups=form.cleaned_data["groups"])
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         add_service_error(form, exc)
         return _detail(request, doc, send_form=form,
-                       status=403 if isinstance(exc, services.PermissionDeniedError) else 400)
+                       status=403 if isinstance(exc, PermissionDeniedError) else 400)
     messages.success(request, _("Sending to %(n)d recipients.") % {"n": len(sent)})
     return redirect("documents:outgoing_detail", pk=doc.pk)
 
@@ -270,7 +266,7 @@ def dispatch_retry(request, pk: int):
     d = _dispatch_of_sender(request, pk)
     try:
         services.dispatch_retry(dispatch=d, acting_user=request.user)
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return _service_error_page(request, d.document, exc)
     messages.success(request, _("Delivery to %(unit)s will be tried again.") % {"unit": d.recipient.name})
     return redirect("documents:outgoing_detail", pk=d.document_id)
@@ -288,10 +284,10 @@ def dispatch_request(request, pk: int):
     try:
         services.dispatch_request(dispatch=data["dispatch"], acting_user=request.user, kind=data["kind"],
                                   reason=data["reason"])
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         add_service_error(form, exc)
         return _detail(request, doc, request_form=form,
-                       status=403 if isinstance(exc, services.PermissionDeniedError) else 400)
+                       status=403 if isinstance(exc, PermissionDeniedError) else 400)
     messages.success(request, _("Your request has been sent to %(unit)s.") % {"unit": data["dispatch"].recipient.name})
     return redirect("documents:outgoing_detail", pk=doc.pk)
 

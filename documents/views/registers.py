@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from units.choices import Role
 
 from .. import services
 from .common import active_unit_or_403
@@ -19,7 +18,7 @@ KINDS = {
     "outgoing": "SỔ ĐĂNG KÝ VĂN BẢN ĐI",
     "followup": "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN",
 }
-REGISTER_ROLES = {Role.CLERK, Role.LEADER, Role.UNIT_ADMIN}
+REGISTER_ROLES = set(services.REGISTER_READER_ROLES)  # the services enforce it too; here for a clear 403
 
 
 def _params(request):
@@ -44,7 +43,7 @@ def register_view(request):
     return render(request, "documents/register.html", {
         "kind": kind, "title": KINDS[kind], "year": year, "years": range(this_year, this_year - 6, -1),
         "columns": services.register_columns(kind),
-        "rows": list(services.register_rows(unit=ctx.unit, kind=kind, year=year)),
+        "rows": list(services.register_rows(unit=ctx.unit, kind=kind, year=year, user=request.user)),
         "kinds": KINDS,
     })
 
@@ -55,10 +54,10 @@ def register_export(request, fmt: str):
     ctx, kind, year = _params(request)
     name = f"so-{kind}-{ctx.unit.code}-{year}"
     if fmt == "csv":
-        body = services.register_export_csv(unit=ctx.unit, kind=kind, year=year)
+        body = services.register_export_csv(unit=ctx.unit, kind=kind, year=year, user=request.user)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
-        body = services.register_export_xlsx(unit=ctx.unit, kind=kind, year=year)
+        body = services.register_export_xlsx(unit=ctx.unit, kind=kind, year=year, user=request.user)
         response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         raise Http404

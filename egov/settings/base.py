@@ -32,10 +32,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
-    "egov",
+    "egov.core",
     "units",
     "documents",
     "signatures",
+    "documents.federation",
+    "egov.devtools",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc served from our static files (no CDN)
 ]
@@ -66,7 +68,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "egov.context_processors.portal",
+                "units.context_processors.portal",
+                "egov.core.context_processors.notifications",
             ],
         },
     },
@@ -91,6 +94,11 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Keys that encrypt secrets stored in the database (peer and webhook secrets, remote credentials):
+# comma-separated Fernet keys, the first encrypts, all decrypt (rotation: egov/core/crypto.py).
+# Empty: one key derived from DJANGO_SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,17 +182,31 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-dispatches": {"task": "documents.tasks.sweep_dispatches_task",
                          "schedule": env.float("DELIVERY_SWEEP_EVERY", default=15.0)},
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
-    "webhook-scan": {"task": "egov.api.tasks.webhook_scan_task",
+    "webhook-scan": {"task": "documents.tasks.webhook_scan_task",
                      "schedule": env.float("WEBHOOK_SCAN_EVERY", default=5.0)},
-    "idempotency-purge": {"task": "egov.api.tasks.idempotency_purge_task", "schedule": 3600.0},
+    "webhook-sweep": {"task": "egov.core.api.tasks.webhook_sweep_task", "schedule": 30.0},
+    "idempotency-purge": {"task": "egov.core.api.tasks.idempotency_purge_task", "schedule": 3600.0},
     # CRL refresh from the distribution points: does nothing unless SIGNATURES_NETWORK_FETCH is on.
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
     # Verifications whose task was lost (broker down at upload time) are queued again.
     "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
 }
-CELERY_IMPORTS = ["egov.api.tasks"]  # egov.api is not an app of its own: its tasks are imported here
-SIGNATURES_NETWORK_FETCH = env.bool("SIGNATURES_NETWORK_FETCH", default=False)
-SIGNATURES_REVOCATION_MODE = env.str("SIGNATURES_REVOCATION_MODE", default="hard-fail")
+CELERY_IMPORTS = ["egov.core.api.tasks"]  # egov.core.api is a package of the egov.core app: imported here
+# --- Signatures (docs/signatures.md) ---------------------------------------------------------
+SIGNATURES_NETWORK_FETCH = env.bool("SIGNATURES_NETWORK_FETCH", default=False)  # CRL refresh from distribution points
+SIGNATURES_REVOCATION_MODE = env.str("SIGNATURES_REVOCATION_MODE", default="hard-fail")  # hard-fail | soft-fail | require
+SIGNATURES_MIN_RSA_BITS = env.int("SIGNATURES_MIN_RSA_BITS", default=2048)
+SIGNATURES_MIN_EC_BITS = env.int("SIGNATURES_MIN_EC_BITS", default=256)
+SIGNATURES_ACCEPTED_DIGESTS = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
+SIGNATURES_REQUIRED_KEY_USAGE = ("non_repudiation",)  # the signer certificate needs one of these
+SIGNATURES_FETCH_TIMEOUT = env.float("SIGNATURES_FETCH_TIMEOUT", default=15.0)
+SIGNATURES_FETCH_MAX_BYTES = env.int("SIGNATURES_FETCH_MAX_BYTES", default=64 * 1024 * 1024)
+SIGNATURES_ETSI_REPORT = env.bool("SIGNATURES_ETSI_REPORT", default=True)  # store the ETSI validation report
+SIGNATURES_KEY_SECRETS: dict = {}  # name -> PIN/passphrase; SIGNATURES_SECRET_<NAME> in the environment wins
+SIGNATURES_TICKET_TTL = env.int("SIGNATURES_TICKET_TTL", default=15 * 60)  # VGCA one-time signing URLs
+SIGNATURES_MAX_FILE_BYTES = env.int("SIGNATURES_MAX_FILE_BYTES", default=50 * 1024 * 1024)
+SIGNATURES_STAMP_FONT = env.str("SIGNATURES_STAMP_FONT", default="") or None  # font of the organisation stamp
+SIGNATURES_SEAL_IMAGE = env.str("SIGNATURES_SEAL_IMAGE", default="") or None  # seal image of the stamp
 # A worker writes a heartbeat row this often; /healthz wants one younger than WORKER_STALE_AFTER.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=10)
 WORKER_STALE_AFTER = env.int("WORKER_STALE_AFTER", default=60)
@@ -196,6 +218,8 @@ DELIVERY_STUCK_AFTER = env.int("DELIVERY_STUCK_AFTER", default=60)    # seconds 
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)   # then the dispatch is "failed"
 DELIVERY_BACKOFF_BASE = env.int("DELIVERY_BACKOFF_BASE", default=5)   # seconds, doubled per attempt, jittered
 DELIVERY_BACKOFF_MAX = env.int("DELIVERY_BACKOFF_MAX", default=3600)
+DELIVERY_SWEEP_LIMIT = env.int("DELIVERY_SWEEP_LIMIT", default=5000)  # dispatches one sweep re-enqueues at most
+DOCUMENTS_ALLOWED_MIME_TYPES: list[str] = []  # appendix types; empty = PDF, Office, images, ZIP, XML
 NOTIFICATIONS_EMAIL = env.bool("NOTIFICATIONS_EMAIL", default=False)  # also e-mail notifications
 
 # --- Federation (edXML exchange with peer systems; docs/federation.md) ----------------------
@@ -211,9 +235,6 @@ FEDERATION_CONNECT_TIMEOUT = env.float("FEDERATION_CONNECT_TIMEOUT", default=5.0
 FEDERATION_READ_TIMEOUT = env.float("FEDERATION_READ_TIMEOUT", default=120.0)
 # META key of the client-certificate SHA-256 set by the TLS-terminating proxy (mutual TLS); "" = not used.
 FEDERATION_CLIENT_CERT_HEADER = env.str("FEDERATION_CLIENT_CERT_HEADER", default="")
-CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "documents.federation.tasks"]
-CELERY_BEAT_SCHEDULE["federation-sweep"] = {"task": "documents.federation.tasks.federation_sweep_task",
-                                            "schedule": env.float("FEDERATION_SWEEP_EVERY", default=30.0)}
 
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -221,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "egov.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "egov.core.api.errors.api_exception_handler",
 }
 # REST API (docs/api.md): per-client rate limit, request size, idempotency keys, webhooks.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
@@ -230,6 +251,10 @@ API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_SCAN_LAG = env.int("WEBHOOK_SCAN_LAG", default=5)
+WEBHOOK_SCAN_BATCH = env.int("WEBHOOK_SCAN_BATCH", default=2000)
+WEBHOOK_STUCK_AFTER = env.int("WEBHOOK_STUCK_AFTER", default=120)
+WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=10)
+WEBHOOK_BACKOFF_MAX = env.int("WEBHOOK_BACKOFF_MAX", default=3600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cổng liên thông văn bản — REST API",
     "DESCRIPTION": "API for integrating systems: units, outgoing and incoming documents, dispatch status, "
@@ -241,8 +266,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["egov.api.schema.only_api_v1"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "egov.api.schema.add_error_responses"],
+    "PREPROCESSING_HOOKS": ["egov.core.api.schema.only_api_v1"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "egov.core.api.schema.add_error_responses"],
 }
 
 # --- E-mail -----------------------------------------------------------------------------

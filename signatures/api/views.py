@@ -1,34 +1,17 @@
 """Signatures API: verify a posted file; read certificates (through the signatures service and models)."""
-import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from egov.api.idempotency import idempotent
-from egov.api.pagination import cursor_pagination
-from egov.api.scopes import Scope
-from egov.api.views import ApiViewMixin, ETagRetrieveMixin
+from egov.core.api.idempotency import idempotent
+from egov.core.api.pagination import cursor_pagination
+from egov.core.api.scopes import Scope
+from egov.core.api.views import ApiViewMixin, ETagRetrieveMixin
+from signatures.filtersets import CertificateFilterSet
 from signatures.models import Certificate
-from units.text import search_key
 
 from .serializers import CertificateSerializer, VerificationSerializer, VerifyInput
-
-
-class CertificateFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    sha256 = django_filters.CharFilter(lookup_expr="iexact", label=_("SHA-256 fingerprint"))
-    serial = django_filters.CharFilter(field_name="serial_hex", lookup_expr="iexact", label=_("Serial number"))
-    is_ca = django_filters.BooleanFilter(label=_("CA certificate"))
-
-    class Meta:
-        model = Certificate
-        fields = ["q", "sha256", "serial", "is_ca"]
-
-    def filter_q(self, queryset, name, value):
-        key = search_key(value or "")
-        return queryset.filter(search_text__contains=key) if key else queryset
 
 
 class CertificateViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):

@@ -76,7 +76,7 @@ class TrustAnchor(models.Model):
 class CertificateQuerySet(models.QuerySet):
     def search(self, term: str) -> "CertificateQuerySet":
         """Subject, issuer, serial (hex), UID (CCCD/MST…) or SHA-256 contains ``term``."""
-        from units.text import search_key
+        from egov.core.text import search_key
 
         term = (term or "").strip()
         if not term:
@@ -150,7 +150,7 @@ class Certificate(models.Model):
         return self.common_name or self.subject
 
     def save(self, *args, **kwargs):
-        from units.text import search_key
+        from egov.core.text import search_key
 
         self.search_text = search_key(self.subject, self.issuer, " ".join(self.uids), self.serial_hex)[:1000]
         if kwargs.get("update_fields") is not None:

@@ -1,10 +1,12 @@
 """Per-unit acceptance policy for incoming documents whose main file is not validly signed."""
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import PolicyMode, Verdict, VerificationStatus
+from egov.core.audit import audit_record
+from egov.core.db import service
+
+from ..choices import AuditVerb, PolicyMode, Verdict, VerificationStatus
 from ..models import UnitSignaturePolicy, Verification
 
 __all__ = ["policy_allows_accept", "unit_policy_set"]
@@ -39,8 +41,9 @@ def _lang_is_vi() -> bool:
     return (translation.get_language() or "vi").startswith("vi")
 
 
-@transaction.atomic
-def unit_policy_set(*, unit, mode: str) -> UnitSignaturePolicy:
+@service
+def unit_policy_set(*, unit, mode: str, acting_user=None) -> UnitSignaturePolicy:
     policy, _created = UnitSignaturePolicy.objects.update_or_create(unit=unit, defaults={"mode": mode})
     policy.full_clean()
+    audit_record(actor=acting_user, unit=unit, verb=AuditVerb.POLICY_SET, obj=policy, details={"mode": mode})
     return policy

@@ -14,6 +14,7 @@ secrets named by ``SigningKey.secret_name``, never stored in the database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import os
@@ -24,8 +25,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from egov.core.audit import audit_record
+from egov.core.db import service_atomic
+
 from .. import conf
-from ..choices import KeySource
+from ..choices import AuditVerb, KeySource
 from ..models import SigningKey
 
 logger = logging.getLogger(__name__)
@@ -163,6 +167,7 @@ def organisation_sign_pdf(
     box: tuple[int, int, int, int] | None = None,
     page: int | None = None,
     signed_at: dt.datetime | None = None,
+    acting_user=None,
 ) -> bytes:
     """
     Apply ``unit``'s organisation signature to ``pdf`` and return the signed bytes (an
@@ -222,7 +227,12 @@ def organisation_sign_pdf(
         except Exception as exc:  # pyHanko/PKCS#11 raise many types; the caller gets one
             logger.exception("organisation signature failed")
             raise SigningError(_("The organisation signature could not be applied: %(error)s") % {"error": exc}) from exc
-    return out.getvalue()
+    signed = out.getvalue()
+    with service_atomic():
+        audit_record(actor=acting_user, unit=unit, verb=AuditVerb.ORGANISATION_SIGNED, obj=signing_key,
+                     details={"appendix": appendix, "notation": notation[:100], "at": when.isoformat(),
+                              "sha256": hashlib.sha256(signed).hexdigest(), "field": field_name})
+    return signed
 
 
 def signing_key_seal(signing_key: SigningKey) -> Path | io.BytesIO:

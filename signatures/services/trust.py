@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import CertificateBinding, RevocationSource
+from egov.core.audit import audit_record
+from egov.core.db import service, service_atomic
+
+from ..choices import AuditVerb, CertificateBinding, RevocationSource
 from ..models import Certificate, OCSPRecord, RevocationList, TrustAnchor, TrustStoreState
 from .parsing import TrustMaterialError, certificate_facts, crl_facts, load_certificates, load_crl, sha256_hex
 
@@ -57,7 +59,7 @@ def anchor_preview(*, data: bytes) -> dict:
     return facts
 
 
-@transaction.atomic
+@service
 def anchor_add(*, data: bytes, confirmed_sha256: str, acting_user, name: str = "") -> TrustAnchor:
     """
     Add a root certificate as trust anchor. ``confirmed_sha256`` is the fingerprint the
@@ -81,17 +83,21 @@ def anchor_add(*, data: bytes, confirmed_sha256: str, acting_user, name: str = "
         },
     )
     trust_store_bump()
+    audit_record(actor=acting_user, unit=None, verb=AuditVerb.ANCHOR_ADDED, obj=anchor,
+                 details={"sha256": anchor.sha256, "subject": anchor.subject[:200]})
     return anchor
 
 
-@transaction.atomic
-def anchor_set_enabled(*, anchor: TrustAnchor, enabled: bool) -> TrustAnchor:
+@service
+def anchor_set_enabled(*, anchor: TrustAnchor, enabled: bool, acting_user=None) -> TrustAnchor:
     anchor = TrustAnchor.objects.select_for_update(no_key=True).get(pk=anchor.pk)
     if enabled and anchor.confirmed_at is None:
         raise TrustMaterialError(_("Confirm the fingerprint before enabling this anchor."))
     anchor.enabled = enabled
     anchor.save(update_fields=["enabled"])
     trust_store_bump()
+    audit_record(actor=acting_user, unit=None, verb=AuditVerb.ANCHOR_ENABLED if enabled else AuditVerb.ANCHOR_DISABLED,
+                 obj=anchor, details={"sha256": anchor.sha256})
     return anchor
 
 
@@ -103,14 +109,15 @@ class CertificateImportResult:
 
 
 def _certificate_row(cert: x509.Certificate) -> Certificate:
-    from units.text import search_key
+    from egov.core.text import search_key
 
     row = Certificate(**certificate_facts(cert))
     row.search_text = search_key(row.subject, row.issuer, " ".join(row.uids), row.serial_hex)[:1000]
     return row
 
 
-def certificates_import(*, blobs: list[tuple[str, bytes]], batch_size: int = 500) -> CertificateImportResult:
+def certificates_import(*, blobs: list[tuple[str, bytes]], batch_size: int = 500,
+                        acting_user=None) -> CertificateImportResult:
     """
     Add certificates from files (PEM, DER, PKCS#7 bundles) to the registry. Known certificates
     (same SHA-256) are left as they are; unreadable files are reported, not fatal. One
@@ -128,7 +135,7 @@ def certificates_import(*, blobs: list[tuple[str, bytes]], batch_size: int = 500
     pending = list(rows.values())
     for start in range(0, len(pending), batch_size):
         batch = pending[start : start + batch_size]
-        with transaction.atomic():
+        with service_atomic():
             known = set(Certificate.objects.filter(sha256__in=[r.sha256 for r in batch]).values_list("sha256", flat=True))
             new = [r for r in batch if r.sha256 not in known]
             Certificate.objects.bulk_create(new, ignore_conflicts=True)
@@ -136,11 +143,14 @@ def certificates_import(*, blobs: list[tuple[str, bytes]], batch_size: int = 500
             result.existing += len(known)
             if any(r.is_ca for r in new):
                 trust_store_bump()  # new intermediates change chain building
+            if new:
+                audit_record(actor=acting_user, unit=None, verb=AuditVerb.CERTIFICATES_IMPORTED, obj=new[0],
+                             details={"count": len(new), "sha256": [r.sha256 for r in new][:100]})
     return result
 
 
-@transaction.atomic
-def certificate_bind(*, certificate: Certificate, binding: str, user=None, unit=None) -> Certificate:
+@service
+def certificate_bind(*, certificate: Certificate, binding: str, user=None, unit=None, acting_user=None) -> Certificate:
     """Bind an end-entity certificate to a user (personal) or a unit (organisation), or unbind it."""
     cert = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
     if cert.is_ca and binding:
@@ -150,11 +160,14 @@ def certificate_bind(*, certificate: Certificate, binding: str, user=None, unit=
     cert.unit = unit if binding == CertificateBinding.ORGANISATION else None
     cert.full_clean()
     cert.save(update_fields=["binding", "user", "unit"])
+    audit_record(actor=acting_user, unit=unit, verb=AuditVerb.CERTIFICATE_BOUND, obj=cert,
+                 details={"binding": binding, "user": getattr(user, "pk", None), "unit": getattr(unit, "pk", None)})
     return cert
 
 
-@transaction.atomic
-def crl_add(*, data: bytes, source: str = RevocationSource.UPLOAD, source_url: str = "") -> RevocationList:
+@service
+def crl_add(*, data: bytes, source: str = RevocationSource.UPLOAD, source_url: str = "",
+            acting_user=None) -> RevocationList:
     """
     Store a CRL. It becomes the current CRL of its issuer if it is newer than the current one.
     The CRL's own signature is checked at use by pyhanko-certvalidator against the chain.
@@ -174,11 +187,14 @@ def crl_add(*, data: bytes, source: str = RevocationSource.UPLOAD, source_url: s
         same_issuer.update(is_current=False)
     row = RevocationList.objects.create(**facts, source=source, source_url=source_url, is_current=is_current)
     trust_store_bump()
+    audit_record(actor=acting_user, unit=None, verb=AuditVerb.CRL_ADDED, obj=row,
+                 details={"issuer": row.issuer[:200], "source": source, "url": source_url[:300],
+                          "current": is_current})
     return row
 
 
-@transaction.atomic
-def ocsp_add(*, data: bytes) -> OCSPRecord:
+@service
+def ocsp_add(*, data: bytes, acting_user=None) -> OCSPRecord:
     """Store a DER OCSP response as revocation evidence usable by verifications."""
     from asn1crypto import ocsp
 
@@ -190,10 +206,12 @@ def ocsp_add(*, data: bytes) -> OCSPRecord:
         produced = tbs["produced_at"].native
     except Exception as exc:  # asn1crypto raises many types on garbage
         raise TrustMaterialError(_("Not a successful DER OCSP response.")) from exc
-    row, _created = OCSPRecord.objects.get_or_create(
+    row, created = OCSPRecord.objects.get_or_create(
         sha256=sha256_hex(data), defaults={"der": data, "serial_hex": serial, "produced_at": produced}
     )
     trust_store_bump()
+    if created:
+        audit_record(actor=acting_user, unit=None, verb=AuditVerb.OCSP_ADDED, obj=row, details={"serial": serial})
     return row
 
 

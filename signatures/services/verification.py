@@ -11,11 +11,13 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
+from egov.core.audit import audit_record
+from egov.core.db import service, service_atomic
+
 from .. import conf
-from ..choices import SignedFileKind, VerificationStatus
+from ..choices import AuditVerb, SignedFileKind, VerificationStatus
 from ..models import Verification
 from .reasons import Reason
 from .results import FileResult, overall
@@ -141,9 +143,16 @@ def verification_run(
                           etsi_report=etsi_report)
     verification = _fill(Verification(filename=filename[:255]), content=content, result=result, material=material)
     if store:
-        with transaction.atomic():
+        with service_atomic():
             verification.save()
+            _audit(verification)
     return verification
+
+
+def _audit(verification: Verification) -> None:
+    audit_record(actor=None, unit=None, verb=AuditVerb.VERIFIED, obj=verification,
+                 details={"verdict": verification.verdict, "file": verification.filename,
+                          "sha256": verification.file_sha256, "signatures": len(verification.signatures or [])})
 
 
 def _store_blob(content: bytes, name: str) -> str:
@@ -152,7 +161,7 @@ def _store_blob(content: bytes, name: str) -> str:
     return default_storage.save(path, ContentFile(content))
 
 
-@transaction.atomic
+@service
 def verification_create_pending(
     *, content: bytes, filename: str = "", detached_signature: bytes | None = None, enqueue: bool = True
 ) -> Verification:
@@ -192,7 +201,7 @@ def verification_execute(*, verification: Verification) -> Verification:
             with default_storage.open(verification.detached_path, "rb") as fh:
                 detached = fh.read()
     except (OSError, ValueError) as exc:
-        with transaction.atomic():
+        with service_atomic():
             row = Verification.objects.select_for_update(no_key=True).get(pk=verification.pk)
             if row.status == VerificationStatus.PENDING:
                 row.status = VerificationStatus.FAILED
@@ -202,10 +211,11 @@ def verification_execute(*, verification: Verification) -> Verification:
     material = trust_material()
     result = verify_bytes(content=content, detached_signature=detached, material=material,
                           etsi_report=conf.etsi_report_enabled())
-    with transaction.atomic():
+    with service_atomic():
         row = Verification.objects.select_for_update(no_key=True).get(pk=verification.pk)
         if row.status != VerificationStatus.PENDING:
             return row
         _fill(row, content=content, result=result, material=material)
         row.save()
+        _audit(row)
     return row

@@ -21,12 +21,14 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from egov.core.audit import audit_record
+from egov.core.db import service, service_atomic
+
 from .. import conf
-from ..choices import CertificateBinding, TicketStatus, Verdict
+from ..choices import AuditVerb, CertificateBinding, TicketStatus, Verdict
 from ..models import Certificate, SigningTicket
 
 __all__ = ["TicketError", "ticket_issue", "ticket_download", "ticket_upload"]
@@ -65,14 +67,14 @@ def _with_acroform(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-@transaction.atomic
+@service
 def ticket_issue(*, user, content: bytes, filename: str, ttl_seconds: int | None = None) -> SigningTicket:
     """Store the PDF to be signed and return a ticket (its token goes into both URLs)."""
     if b"%PDF-" not in content[:1024]:
         raise TicketError(_("Only PDF files can be signed in the browser."))
     content = _with_acroform(content)
     path = default_storage.save(f"signatures/tickets/{uuid.uuid4().hex}.pdf", ContentFile(content))
-    return SigningTicket.objects.create(
+    ticket = SigningTicket.objects.create(
         token=secrets.token_urlsafe(32),
         user=user,
         filename=filename[:255],
@@ -81,6 +83,9 @@ def ticket_issue(*, user, content: bytes, filename: str, ttl_seconds: int | None
         source_size=len(content),
         expires_at=timezone.now() + timezone.timedelta(seconds=ttl_seconds or conf.ticket_ttl_seconds()),
     )
+    audit_record(actor=user, unit=None, verb=AuditVerb.TICKET_ISSUED, obj=ticket,
+                 details={"file": ticket.filename, "sha256": ticket.source_sha256})
+    return ticket
 
 
 def _locked(token: str) -> SigningTicket:
@@ -96,7 +101,7 @@ def _locked(token: str) -> SigningTicket:
 
 def ticket_download(*, token: str) -> tuple[SigningTicket, bytes]:
     """The served bytes, once. A second download (or an expired link) is refused."""
-    with transaction.atomic():
+    with service_atomic():
         ticket = _locked(token)
         if ticket.status != TicketStatus.ISSUED:
             return_error = ticket.status
@@ -105,6 +110,7 @@ def ticket_download(*, token: str) -> tuple[SigningTicket, bytes]:
             ticket.status = TicketStatus.DOWNLOADED
             ticket.downloaded_at = timezone.now()
             ticket.save(update_fields=["status", "downloaded_at"])
+            audit_record(actor=ticket.user, unit=None, verb=AuditVerb.TICKET_DOWNLOADED, obj=ticket)
     if return_error is not None:
         raise TicketError(_("This signing link has already been used or has expired."))
     with default_storage.open(ticket.source_path, "rb") as fh:
@@ -150,7 +156,7 @@ def ticket_upload(*, token: str, content: bytes) -> SigningTicket:
     """Accept the signed file once, after re-verifying it (see the module docstring)."""
     if len(content) > conf.max_file_bytes():
         raise TicketError(_("The file is too large."))
-    with transaction.atomic():
+    with service_atomic():
         ticket = _locked(token)
         if ticket.status != TicketStatus.DOWNLOADED:
             raise TicketError(_("This signing link has already been used or has expired."))
@@ -162,7 +168,7 @@ def ticket_upload(*, token: str, content: bytes) -> SigningTicket:
     with default_storage.open(ticket.source_path, "rb") as fh:
         served = fh.read()
     verification, problem = _check_upload(ticket, served, content)
-    with transaction.atomic():
+    with service_atomic():
         ticket = SigningTicket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
         ticket.verification = verification
         if problem is None:
@@ -174,4 +180,7 @@ def ticket_upload(*, token: str, content: bytes) -> SigningTicket:
             ticket.status = TicketStatus.REJECTED
             ticket.rejection = str(problem)
         ticket.save(update_fields=["verification", "signed_path", "status", "rejection"])
+        audit_record(actor=ticket.user, unit=None,
+                     verb=AuditVerb.TICKET_ACCEPTED if problem is None else AuditVerb.TICKET_REJECTED, obj=ticket,
+                     details={"reason": ticket.rejection[:500]})
     return ticket

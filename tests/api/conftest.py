@@ -32,7 +32,7 @@ class Api:
 
 @pytest.fixture
 def make_api(db):
-    from egov.api.services import api_client_create
+    from units.api_clients import api_client_create
 
     def make(unit, scopes=ALL_SCOPES, name=None, rate=0):
         client, token = api_client_create(name=name or f"Integration {unit.code} {len(scopes)}", unit=unit,

@@ -2,9 +2,10 @@
 import pytest
 from rest_framework.test import APIClient
 
-from documents.models import AuditEvent
-from egov.api.models import ApiClient
-from egov.api.services import api_client_revoke, api_client_rotate, api_client_update, token_hash
+from egov.core.models import AuditEvent
+from egov.core.api.models import ApiClient
+from egov.core.api.services import token_hash
+from units.api_clients import api_client_revoke, api_client_rotate, api_client_update
 from units.models import Membership
 
 from .conftest import draft_payload

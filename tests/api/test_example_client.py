@@ -22,7 +22,7 @@ def _load_example():
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_example_client_sends_and_sees_the_status(live_server, live_worker, tmp_path, capsys):
-    from egov.api.services import api_client_create
+    from units.api_clients import api_client_create
 
     ubnd = UnitFactory(code="000.00.00.H98", name="UBND tỉnh Mẫu", kind=UnitKind.PROVINCE_COMMITTEE)
     sender = UnitFactory(code="000.00.02.H98", name="Sở Nội vụ", short_name="SNV", kind=UnitKind.DEPARTMENT,

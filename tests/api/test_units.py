@@ -39,7 +39,7 @@ def test_successors_after_a_merger(province, make_api):
 
 
 def test_every_api_call_is_audited(province, make_api):
-    from documents.models import AuditEvent
+    from egov.core.models import AuditEvent
 
     api = make_api(province.snv, ["units:read"])
     api.get(f"/api/v1/units/{province.snv.code}/")

@@ -7,8 +7,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.utils import timezone
 
-from egov.api.models import WebhookAttempt, WebhookDelivery
-from egov.api.webhooks import verify_signature, webhook_deliver, webhook_scan
+from egov.core.api.models import WebhookAttempt, WebhookDelivery
+from documents.webhooks import webhook_scan
+from egov.core.api.webhooks import verify_signature, webhook_deliver
 
 from .conftest import deliver_pending, send_via_api
 

@@ -2,7 +2,8 @@ import hashlib
 
 import pytest
 
-from documents.services import InvalidInput, attachment_add, document_create
+from documents.services import attachment_add, document_create
+from egov.core.errors import InvalidInput
 from tests.documents.conftest import PDF
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_size_limit(province, draft, settings):
 
 
 def test_other_unit_cannot_attach(province, draft):
-    from documents.services import PermissionDeniedError
+    from egov.core.errors import PermissionDeniedError
 
     with pytest.raises(PermissionDeniedError):
         attachment_add(document=draft, acting_user=province.clerk(province.stc), upload=PDF, name="x.pdf")

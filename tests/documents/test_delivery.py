@@ -8,15 +8,16 @@ from django.db import connection
 from django.utils import timezone
 
 from documents.choices import DeliveryState, IncomingStatus
-from documents.models import Dispatch, DispatchEvent, IncomingRecord, Notification
+from documents.models import Dispatch, DispatchEvent, IncomingRecord
+from egov.core.models import Notification
 from documents.services import (
-    StateError,
     deliver_local_batch,
     dispatch_record_failure,
     dispatch_retry,
     dispatch_sweep,
     document_send,
 )
+from egov.core.errors import StateError
 from documents.tasks import deliver_local_batch_task
 
 TODAY = datetime.date(2026, 3, 6)

@@ -8,9 +8,6 @@ from django.db import connection, transaction
 from documents.choices import DocumentStatus, RegisterDirection, Secrecy
 from documents.models import Document, Register
 from documents.services import (
-    InvalidInput,
-    PermissionDeniedError,
-    StateError,
     document_create,
     document_issue,
     document_update,
@@ -18,6 +15,7 @@ from documents.services import (
     register_export_csv,
     register_export_xlsx,
 )
+from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +109,7 @@ def test_rolled_back_allocation_leaves_no_gap(province):
 def test_register_exports_in_nd30_layout(province, issued):
     clerk = province.clerk(province.snv)
     issued(province.snv, clerk, subject="Về việc kiểm tra công vụ")
-    csv_bytes = register_export_csv(unit=province.snv, kind="outgoing", year=2026)
+    csv_bytes = register_export_csv(unit=province.snv, kind="outgoing", year=2026, user=clerk)
     text = csv_bytes.decode("utf-8-sig")
     import csv
 
@@ -120,9 +118,23 @@ def test_register_exports_in_nd30_layout(province, issued):
     assert "01/SNV-VP" in text and "05/03/2026" in text and "Công văn: Về việc kiểm tra công vụ" in text
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(register_export_xlsx(unit=province.snv, kind="outgoing", year=2026)))
+    wb = load_workbook(io.BytesIO(register_export_xlsx(unit=province.snv, kind="outgoing", year=2026, user=clerk)))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[1][0] == "Số, ký hiệu văn bản" and rows[2][0] == "01/SNV-VP"
+
+
+def test_registers_are_read_only_by_the_units_clerks_leaders_and_admins(province, issued):
+    from documents.services import register_rows
+    from egov.core.errors import NotFoundError
+
+    issued(province.snv, province.clerk(province.snv))
+    for outsider in (province.clerk(province.stc), province.specialist(province.snv), None):
+        with pytest.raises(NotFoundError):
+            register_export_csv(unit=province.snv, kind="outgoing", year=2026, user=outsider)
+        with pytest.raises(NotFoundError):
+            list(register_rows(unit=province.snv, kind="incoming", year=2026, user=outsider))
+    assert len(list(register_rows(unit=province.snv, kind="outgoing", year=2026,
+                                  user=province.leader(province.snv)))) == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,15 +4,14 @@ from unittest import mock
 import pytest
 
 from documents.choices import DeliveryState, Secrecy
-from documents.models import AuditEvent, Dispatch, DispatchEvent
+from documents.models import Dispatch, DispatchEvent
+from egov.core.models import AuditEvent
 from documents.services import (
-    InvalidInput,
-    PermissionDeniedError,
-    StateError,
     document_create,
     document_send,
     recipients_expand,
 )
+from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
 from documents.tasks import deliver_local_batch_task
 from tests.factories import UnitFactory
 from units.models import UnitGroup

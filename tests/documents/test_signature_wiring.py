@@ -7,7 +7,6 @@ from cryptography.hazmat.primitives import hashes
 
 from documents.models import IncomingRecord
 from documents.services import (
-    StateError,
     attachment_add,
     deliver_local_batch,
     document_create,
@@ -15,9 +14,10 @@ from documents.services import (
     document_send,
     incoming_accept,
 )
+from egov.core.errors import StateError
 from documents.tasks import deliver_local_batch_task
 from signatures.choices import PolicyMode
-from signatures.devtools.pki import TestPKI, make_pdf, sign_pdf
+from egov.devtools.pki import TestPKI, make_pdf, sign_pdf
 from signatures.models import UnitSignaturePolicy
 from signatures.services.truststore import reset_cache
 from signatures.tasks import verify_blob_task

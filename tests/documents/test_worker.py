@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from documents.harness import SEND_DAY, delivery_report, ensure_clerk, ensure_province, issue_document
+from egov.devtools.exchange import SEND_DAY, delivery_report, ensure_clerk, ensure_province, issue_document
 from documents.models import Dispatch
 from documents.services import document_send
-from egov.workers import wait_until
+from egov.devtools.workers import wait_until
 from tests.conftest import run_manage
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -4,12 +4,10 @@ from unittest import mock
 import pytest
 
 from documents.choices import BusinessType, IncomingStatus, StatusCode
-from documents.models import AuditEvent, AuditImmutable, Dispatch, IncomingRecord, Notification
+from documents.models import Dispatch, IncomingRecord
+from egov.core.models import AuditEvent, AuditImmutable, Notification
 from documents.selectors import incoming_overdue, incoming_visible_to
 from documents.services import (
-    InvalidInput,
-    PermissionDeniedError,
-    StateError,
     deliver_local_batch,
     dispatch_request,
     document_send,
@@ -21,6 +19,7 @@ from documents.services import (
     incoming_reject,
     incoming_remind_overdue,
 )
+from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
 from documents.tasks import deliver_local_batch_task
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +197,7 @@ def test_audit_trigger_on_postgresql(province, delivered):
 def test_overdue_reminders_are_emailed_when_configured(province, delivered, settings, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    from documents.tasks import send_notification_emails_task
+    from egov.core.tasks import send_notification_emails_task
 
     settings.NOTIFICATIONS_EMAIL = True
     commune = province.communes[0]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from documents.models import IncomingRecord
-from signatures.devtools.pki import make_pdf
+from egov.devtools.pki import make_pdf
 from tests.documents.conftest import Province
 
 from .conftest import login

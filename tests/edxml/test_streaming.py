@@ -1,13 +1,13 @@
 """
 Big packages are built and parsed in bounded memory. 8 MB here to keep the suite fast; the
-50 MB figures come from ``python -m documents.edxml.bench`` (docs/edxml.md).
+50 MB figures come from ``python -m egov.devtools.edxml_bench`` (docs/edxml.md).
 """
 import hashlib
 import os
 import tracemalloc
 
 from documents.edxml import Attachment, build_document_package, parse_package, write_document_package
-from documents.edxml.bench import bench_parse
+from egov.devtools.edxml_bench import bench_parse
 
 from .samples import document
 

@@ -53,9 +53,9 @@ def test_unit_filters(admin_client_with_units, query):
 
 @pytest.mark.parametrize("url", [
     "admin:documents_document_changelist", "admin:documents_dispatch_changelist",
-    "admin:documents_incomingrecord_changelist", "admin:documents_auditevent_changelist",
-    "admin:documents_register_changelist", "admin:documents_peer_changelist", "admin:documents_peer_add",
-    "admin:documents_inboundpackage_changelist", "admin:documents_statusoutbox_changelist",
+    "admin:documents_incomingrecord_changelist", "admin:egov_auditevent_changelist",
+    "admin:documents_register_changelist", "admin:federation_peer_changelist", "admin:federation_peer_add",
+    "admin:federation_inboundpackage_changelist", "admin:federation_statusoutbox_changelist",
 ])
 def test_document_admin_pages_load(admin_client, url):
     assert admin_client.get(reverse(url)).status_code == 200

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from egov.models import WorkerHeartbeat
-from egov.services import worker_heartbeat_record
+from egov.core.models import WorkerHeartbeat
+from egov.core.services import worker_heartbeat_record
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,13 @@ import pytest
 from documents.edxml import build_document_package, parse_package
 from documents.federation.auth import sign_headers
 from documents.federation.signing import PackageSigner, verify_package_signature
-from documents.models import Document, InboundPackage, IncomingRecord, PullItem
+from documents.federation.models import InboundPackage, PullItem
+from documents.models import Document, IncomingRecord
 from documents.services import document_send
+from egov.core.models import AuditEvent
 from tests.conftest import run_manage
 
+from .conftest import make_issued
 from .test_mapping import as_remote, export, rich_document
 
 URL = "/federation/v1/packages/"
@@ -83,7 +86,7 @@ def test_fault_answers(client, province, peer, package, settings):
 
 @pytest.fixture(scope="module")
 def pki():
-    from signatures.devtools.pki import TestPKI
+    from egov.devtools.pki import TestPKI
 
     return TestPKI(key_size=2048)
 
@@ -157,16 +160,46 @@ def test_edxml_commands_export_and_dry_run_json(province, tmp_path):
     assert not Document.objects.filter(owner_unit=province.remote).exists()
 
 
-def test_api_import_and_document_as_edxml(client, province, package, django_user_model):
-    admin = django_user_model.objects.create_user(username="admin", password="x", is_staff=True)
+def test_api_import_and_document_as_edxml(client, province, peer, package):
+    admin = province.user(province.ubnd, "unit_admin")  # a province administrator
     client.force_login(admin)
-    dry = client.post("/api/v1/edxml/packages/?dry_run=1", data=package, content_type="application/xml")
+    dry = client.post("/api/v1/edxml/packages/?dry_run=1&peer=peer-h42", data=package,
+                      content_type="application/xml")
     assert dry.status_code == 200 and dry.json()["result"] == "valid"
-    stored = client.post("/api/v1/edxml/packages/", data=package, content_type="application/xml")
+    stored = client.post("/api/v1/edxml/packages/?peer=peer-h42", data=package, content_type="application/xml")
     assert stored.status_code == 201 and stored.json()["result"] == "accepted"
     doc = Document.objects.get(pk=stored.json()["document"])
+    assert AuditEvent.objects.filter(verb="edxml.manual_import", actor=admin).count() == 1
+    client.force_login(province.clerk(province.stc))  # the recipient may export what it received
     got = client.get(f"/api/v1/documents/{doc.pk}/edxml")
     assert got.status_code == 200
     with parse_package(b"".join(got.streaming_content)) as pkg:
         assert pkg.header.document_id == doc.document_id
     assert doc.issued_on == datetime.date(2026, 3, 5)
+
+
+def test_manual_import_needs_a_province_admin_and_a_named_peer(client, province, peer, package, django_user_model):
+    staff = django_user_model.objects.create_user(username="staff", password="x", is_staff=True)
+    client.force_login(staff)  # being staff grants nothing
+    r = client.post("/api/v1/edxml/packages/?peer=peer-h42", data=package, content_type="application/xml")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "permission_denied"
+    client.force_login(province.user(province.ubnd, "unit_admin"))
+    r = client.post("/api/v1/edxml/packages/", data=package, content_type="application/xml")
+    assert r.status_code == 400 and "peer" in r.json()["error"]["fields"]
+    assert not Document.objects.filter(owner_unit=province.remote).exists()
+
+
+def test_document_edxml_is_404_for_another_units_document_and_403_without_the_scope(client, province, make_api):
+    doc = make_issued(province.snv, province.clerk(province.snv))
+    document_send(document=doc, acting_user=province.clerk(province.snv), units=[province.stc])
+    other = make_api(province.district, ["documents:read"])
+    assert other.get(f"/api/v1/documents/{doc.pk}/edxml").status_code == 404
+    assert other.get("/api/v1/documents/999999/edxml").status_code == 404
+    unscoped = make_api(province.snv, ["units:read"])
+    r = unscoped.get(f"/api/v1/documents/{doc.pk}/edxml")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "permission_denied"
+    own = make_api(province.snv, ["documents:read"], name="reader")
+    assert own.get(f"/api/v1/documents/{doc.pk}/edxml").status_code == 200
+    client.force_login(province.clerk(province.district))  # a session of another unit: 404 as well
+    assert client.get(f"/api/v1/documents/{doc.pk}/edxml").status_code == 404
+    assert AuditEvent.objects.filter(verb="api.call", object_id=f"/api/v1/documents/{doc.pk}/edxml").count() >= 4

@@ -12,7 +12,7 @@ import time
 import pytest
 from django.conf import settings
 
-from documents.federation.devtools import PortalInstance, pair_setup_code
+from egov.devtools.portals import PortalInstance, pair_setup_code
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,8 @@ print(json.dumps({{"status": rec.status, "number": rec.incoming_number}}))
 
 B_STATE = """
 import json
-from documents.models import Document, IncomingRecord, InboundPackage
+from documents.federation.models import InboundPackage
+from documents.models import Document, IncomingRecord
 rows = list(IncomingRecord.objects.filter(document__document_id={document_id!r}).values_list("status", flat=True))
 doc = Document.objects.filter(document_id={document_id!r}).first()
 print(json.dumps({{"records": rows, "fields": doc and [doc.subject, doc.doc_type, doc.number, doc.notation,
@@ -88,7 +89,7 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
 
 @pytest.fixture
 def pair(tmp_path_factory):
-    from egov.workers import database_url_of_current_connection
+    from egov.devtools.workers import database_url_of_current_connection
 
     root = settings.VAR_DIR / f"fed-{os.getpid()}"
     base = database_url_of_current_connection()

@@ -9,9 +9,10 @@ import pytest
 
 from documents.choices import AttachmentKind, DeliveryState, EventKind, IncomingStatus
 from documents.edxml import build_document_package, make_document_id, parse_package
-from documents.edxml.mapping import DOCUMENT_FIELDS, document_to_package, organization_of, status_to_package
+from documents.federation.mapping import DOCUMENT_FIELDS, document_to_package, organization_of, status_to_package
 from documents.federation.inbound import package_import
-from documents.models import Dispatch, DispatchEvent, Document, InboundPackage, IncomingRecord, StatusOutbox
+from documents.federation.models import InboundPackage, StatusOutbox
+from documents.models import Dispatch, DispatchEvent, Document, IncomingRecord
 from documents.services import attachment_add, document_create, document_issue, document_send
 from tests.documents.conftest import PDF
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from signatures.devtools.pki import TestPKI, make_pdf, sign_pdf
+from egov.devtools.pki import TestPKI, make_pdf, sign_pdf
 
 
 @pytest.fixture(scope="session")

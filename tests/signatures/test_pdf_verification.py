@@ -5,7 +5,7 @@ import pytest
 from django.test import override_settings
 
 from signatures.choices import Verdict
-from signatures.devtools.pki import make_big_crl, sign_pdf
+from egov.devtools.pki import make_big_crl, sign_pdf
 from signatures.services import verification_run
 from signatures.services.reasons import Reason
 

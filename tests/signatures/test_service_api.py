@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from signatures.choices import PolicyMode, TicketStatus, Verdict, VerificationStatus
-from signatures.devtools.pki import sign_pdf
+from egov.devtools.pki import sign_pdf
 from signatures.models import SigningTicket, Verification
 from signatures.services import policy_allows_accept, unit_policy_set, verification_create_pending, verification_run
 from signatures.tasks import verify_blob_task
@@ -125,7 +125,7 @@ def test_vgca_rejects_a_signer_not_bound_to_the_user(client, signer_user, pki, p
 
 
 def test_vgca_rejects_other_bytes_than_served(client, signer_user, pki, plain_pdf):
-    from signatures.devtools.pki import make_pdf
+    from egov.devtools.pki import make_pdf
 
     other = make_pdf(text="Another document")
     up = _round(client, _ticket(signer_user, plain_pdf), lambda served: sign_pdf(other, pki.person))

@@ -161,7 +161,7 @@ def test_stored_ocsp_response_is_used(trust_store, pki, plain_pdf):
     from signatures.choices import Verdict
     from signatures.services import verification_run
 
-    from signatures.devtools.pki import sign_pdf
+    from egov.devtools.pki import sign_pdf
 
     signer = pki.leaf("OCSP Signer", uids=("CCCD:040999999999",), ocsp_only=True)
     signed = sign_pdf(plain_pdf, signer)

@@ -4,10 +4,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from documents.models import IncomingRecord, Notification
+from documents.models import IncomingRecord
 from documents.services import incoming_accept
-from egov.models import LoginFailure
-from tests.factories import MembershipFactory, UserFactory
+from egov.core.models import LoginFailure, Notification
+from tests.factories import MembershipFactory, UnitFactory, UserFactory
 from units.choices import Role
 
 from .conftest import deliver, make_issued
@@ -169,3 +169,25 @@ def test_dashboard_and_outgoing_query_counts_are_flat(province, login):
     second = (_queries(client, reverse("home")), _queries(client, reverse("documents:outgoing_list")))
     assert first == second
     assert first[0] == DASHBOARD_QUERIES
+
+
+# Pinned and flat: the same for 2 recipients as for 60 (session, user, active unit, unread count, the
+# document, the viewer's roles, files, dispatches, summary counts, the take-back form, the recipient tree).
+# The status table alone is what the page polls every 5 s while deliveries run.
+OUTGOING_DETAIL_QUERIES = 14
+OUTGOING_STATUS_QUERIES = 9
+
+
+def test_outgoing_detail_and_its_polled_status_table_have_flat_query_counts(province, login):
+    clerk = province.clerk(province.snv)
+    client = login(clerk)
+    few = make_issued(province.snv, clerk, subject="Ít nơi nhận")
+    deliver(few, province.communes[:2], clerk)
+    many = make_issued(province.snv, clerk, subject="Nhiều nơi nhận")
+    extra = [UnitFactory(code=f"000.{i:02d}.41.H99", name=f"Ủy ban nhân dân xã Thêm {i}", parent=province.district)
+             for i in range(1, 59)]
+    deliver(many, [*province.communes[:2], *extra], clerk)
+    detail = [_queries(client, reverse("documents:outgoing_detail", args=[d.pk])) for d in (few, many)]
+    status = [_queries(client, reverse("documents:outgoing_status", args=[d.pk])) for d in (few, many)]
+    assert detail == [OUTGOING_DETAIL_QUERIES] * 2
+    assert status == [OUTGOING_STATUS_QUERIES] * 2

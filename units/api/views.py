@@ -5,13 +5,13 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from egov.api.pagination import cursor_pagination
-from egov.api.scopes import Scope
-from egov.api.views import ApiViewMixin, ETagRetrieveMixin
+from egov.core.api.pagination import cursor_pagination
+from egov.core.api.scopes import Scope
+from egov.core.api.views import ApiViewMixin, ETagRetrieveMixin
 from units.models import Unit
 from units.selectors import MAX_SUCCESSION, unit_ancestors, unit_children, unit_descendants
 
-from .filtersets import UnitFilterSet
+from ..filtersets import UnitFilterSet
 from .serializers import UnitSerializer
 
 UNIT_EXAMPLE = OpenApiExample("Sở Nội vụ", response_only=True, value={

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if unit is None:
             raise CommandError(f"unknown unit code {unit_code}")
         export = register_export_xlsx if fmt == "xlsx" else register_export_csv
-        data = export(unit=unit, kind=kind, year=year)
+        data = export(unit=unit, kind=kind, year=year, as_operator=True)
         if output:
             with open(output, "wb") as fh:
                 fh.write(data)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from egov.core.db import service_atomic
 
 from units.choices import Role
 from units.importers import reorganisation_apply_csv, units_import_csv
@@ -48,7 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args, before_reform, password, force, quiet_logins, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo is for development: DJANGO_DEBUG is off (use --force to override).")
-        with transaction.atomic():
+        with service_atomic():  # the whole demo set or nothing
             # The before-reform file describes 30/6/2025; once the reorganisation has been applied
             # on top of it, importing it again would reopen closed units. Load it only once.
             if Unit.objects.filter(code__in=_codes(BEFORE_CSV)).count() < len(_codes(BEFORE_CSV)):

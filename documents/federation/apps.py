@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FederationConfig(AppConfig):
+    """
+    edXML exchange with peer systems (other portals, the provincial LGSP, the national axis).
+    Nested under documents/ but an app of its own: it depends on documents, never the reverse,
+    and registers its transport here.
+    """
+
+    name = "documents.federation"
+    label = "federation"
+    verbose_name = _("Federation")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from documents.transports import transport_register
+
+        from .outbound import FederationTransport
+
+        transport_register(FederationTransport())

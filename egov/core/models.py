@@ -1,0 +1,130 @@
+"""
+Models of the base layer: worker heartbeats, failed logins, the append-only audit trail and
+in-app notifications. Relations to app models are string references ("units.Unit"): the
+base layer imports no app.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["WorkerHeartbeat", "LoginFailure", "AuditEvent", "AuditImmutable", "Notification"]
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time a Celery worker process reported itself alive; read by /healthz."""
+
+    hostname = models.CharField(_("hostname"), max_length=255, unique=True)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class LoginFailure(models.Model):
+    """
+    One failed login, kept for the lockout window (egov/auth.py): after LOGIN_LOCKOUT_THRESHOLD
+    failures for a username within LOGIN_LOCKOUT_MINUTES, that username is refused until the
+    oldest failure leaves the window. A successful login clears the username's rows.
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+        indexes = [models.Index(fields=["username", "at"], name="egov_loginfailure_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditImmutable(Exception):
+    """Audit rows are never changed or deleted."""
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutable("audit events are append-only")
+
+    def delete(self):
+        raise AuditImmutable("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """
+    Who did what to which object, when, acting for which unit. Written by every service in
+    the same transaction as the change (``egov.core.audit``). Append-only: the ORM refuses
+    updates and deletes, and on PostgreSQL a trigger refuses them too (documents migration
+    0002, which created the table when the audit lived in the documents app).
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    verb = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        db_table = "documents_auditevent"  # kept from the documents app (no data moved)
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="documents_audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.verb} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AuditImmutable("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable("audit events are append-only")
+
+
+class Notification(models.Model):
+    """
+    A message for one user about one object (a new incoming document, a status, a deadline).
+    Written only by ``egov.core.notifications.notification_send`` (which also e-mails it when
+    NOTIFICATIONS_EMAIL is on).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    kind = models.CharField(_("kind"), max_length=40)
+    text = models.CharField(_("text"), max_length=500)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        db_table = "documents_notification"  # kept from the documents app (no data moved)
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"], name="documents_notif_user_unread")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+from .api.models import *  # noqa: E402,F401,F403 - the REST API's models belong to the egov app

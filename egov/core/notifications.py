@@ -1,0 +1,100 @@
+"""
+Notifications: the one way any app tells a user something (a new incoming document, a status
+from a recipient, a deadline, an expiring certificate). ``notifications_send`` writes the
+in-app rows in the caller's transaction and, when NOTIFICATIONS_EMAIL is on, e-mails them
+after commit (one Celery task per chunk). Kinds are choices: each app has its
+``NotificationKind`` in ``choices.py``.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Notification
+
+__all__ = ["Note", "notification_send", "notifications_send", "notifications_send_email",
+           "notification_mark_read"]
+
+EMAIL_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification to write: for ``user_id``, about ``object_type``/``object_id``."""
+
+    user_id: int
+    kind: enum.Enum
+    text: str
+    unit_id: int | None = None
+    object_type: str = ""
+    object_id: int | None = None
+
+
+def _kind(kind) -> str:
+    if not isinstance(kind, enum.Enum):
+        raise TypeError(f"notification kinds are choices (an app's NotificationKind), not bare strings: {kind!r}")
+    return str(kind.value)
+
+
+def notifications_send(notes: Iterable[Note]) -> list[Notification]:
+    """
+    Write the notifications (one row per distinct user and object) and, when e-mail is on,
+    e-mail them once the caller's transaction commits.
+    """
+    seen: set[tuple] = set()
+    rows = []
+    for n in notes:
+        key = (n.user_id, _kind(n.kind), n.object_type, n.object_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(Notification(user_id=n.user_id, unit_id=n.unit_id, kind=key[1], text=str(n.text)[:500],
+                                 object_type=n.object_type[:40], object_id=n.object_id))
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    if settings.NOTIFICATIONS_EMAIL:
+        ids = [n.pk for n in created if n.pk]
+        from .tasks import send_notification_emails_task
+
+        def publish():
+            for i in range(0, len(ids), EMAIL_CHUNK):
+                send_notification_emails_task.delay(ids[i:i + EMAIL_CHUNK])
+
+        transaction.on_commit(publish, robust=True)
+    return created
+
+
+def notification_send(*, user_ids: Iterable[int], kind, text: str, unit_id: int | None = None,
+                      object_type: str = "", object_id: int | None = None) -> list[Notification]:
+    """The same notification for several users."""
+    return notifications_send(Note(user_id=u, kind=kind, text=text, unit_id=unit_id, object_type=object_type,
+                                   object_id=object_id) for u in user_ids)
+
+
+def notifications_send_email(*, notification_ids: list[int]) -> int:
+    """Send the e-mail copy of notifications not yet e-mailed, to users who have an address."""
+    sent = 0
+    for n in Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("user"):
+        if not n.user.email:
+            continue
+        send_mail(subject=_("[Document portal] %(text)s") % {"text": n.text[:80]}, message=n.text,
+                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[n.user.email])
+        Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def notification_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications read (all unread ones when no ids are given)."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

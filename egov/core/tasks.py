@@ -1,0 +1,11 @@
+"""Celery tasks of the base layer."""
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=5)
+def send_notification_emails_task(notification_ids: list[int]) -> int:
+    from .notifications import notifications_send_email
+
+    return notifications_send_email(notification_ids=notification_ids)

@@ -1,0 +1,26 @@
+"""Text helpers shared by every app: diacritic-insensitive search keys, display names."""
+from __future__ import annotations
+
+import unicodedata
+
+from unidecode import unidecode
+
+__all__ = ["search_key", "actor_display"]
+
+
+def search_key(*parts: str) -> str:
+    """
+    Lower-case ASCII form of the parts joined by spaces: "Sở Nội vụ" -> "so noi vu".
+    Stored beside names so that "quyet dinh" finds "Quyết định" on SQLite and PostgreSQL
+    alike, without the unaccent extension.
+    """
+    text = " ".join(p for p in parts if p)
+    text = unicodedata.normalize("NFC", text).replace("Đ", "D").replace("đ", "d")
+    return " ".join(unidecode(text).lower().split())
+
+
+def actor_display(user) -> str:
+    """The name shown for a user in timelines and registers ("" for the system)."""
+    if user is None:
+        return ""
+    return (user.get_full_name() or user.get_username()).strip()
