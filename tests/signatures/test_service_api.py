@@ -1,5 +1,4 @@
 """The API other apps use: pending verifications + task, unit policy, VGCA one-time URLs."""
-import io
 from unittest import mock
 
 import pytest
@@ -154,9 +153,16 @@ def test_vgca_expired_ticket(client, signer_user, plain_pdf):
     assert ticket.status == TicketStatus.EXPIRED
 
 
+def _stored_tickets() -> set[str]:
+    return set(default_storage.listdir("signatures/tickets")[1]) if default_storage.exists("signatures/tickets") else set()
+
+
 def test_vgca_only_pdf(signer_user):
     from signatures.services.vgca import TicketError
 
+    stored = _stored_tickets()
     with pytest.raises(TicketError):
         _ticket(signer_user, b"not a pdf")
-    assert io  # noqa: the module is used by the fixtures above
+    # Refused before anything is written: no ticket row, no stored file.
+    assert not SigningTicket.objects.exists()
+    assert _stored_tickets() == stored
