@@ -312,7 +312,7 @@ def test_certificates_list(province, make_api):
 
 # --- webhooks ------------------------------------------------------------------------------------
 def test_webhooks_list(province, make_api):
-    from egov.api.webhooks import webhook_create
+    from egov.core.api.webhooks import webhook_create
 
     api = make_api(province.stc, ["webhooks:manage"])
     hooks = Grower(lambda i: webhook_create(client=api.client, url=f"https://tich-hop.example.vn/hook/{i}"))
@@ -329,7 +329,8 @@ def test_webhook_deliveries_list(province, make_api):
     """One delivery per document received by the unit (outbox scan after each delivery)."""
     from django.utils import timezone
 
-    from egov.api.webhooks import webhook_create, webhook_scan
+    from documents.webhooks import webhook_scan
+    from egov.core.api.webhooks import webhook_create
 
     api = make_api(province.stc, ["webhooks:manage"])
     hook = webhook_create(client=api.client, url="https://tich-hop.example.vn/hook", events=["document.received"])
