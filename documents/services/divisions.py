@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,10 +179,11 @@ def handling_slip(*, incoming: IncomingRecord) -> dict:
     co-handling divisions and their deadlines; per division, the head's assignment with the
     people and their deadlines; the handlers' proposals (their notes). Four queries.
     """
+    rank = Case(When(role=HandlerRole.MAIN, then=0), When(role=HandlerRole.CO, then=1), default=2)
     divisions = list(incoming.division_assignments.filter(is_active=True).select_related(
-        "division", "assigned_by", "handed_on_by").order_by("role", "pk"))
+        "division", "assigned_by", "handed_on_by").order_by(rank, "pk"))
     people = list(incoming.assignments.filter(is_active=True).select_related("user", "assigned_by", "division")
-                  .order_by("role", "pk"))
+                  .order_by(rank, "pk"))
     notes = list(incoming.notes.select_related("author").order_by("created_at", "pk"))
     by_division: dict[int | None, list] = {}
     for a in people:

@@ -31,8 +31,8 @@ class Office:
         self.unit = province.snv
         u = self.unit
         self.vp = division_create(unit=u, name="Văn phòng", short_name="VP", is_office=True)
-        self.tccb = division_create(unit=u, name="Phòng Tổ chức cán bộ", short_name="TCCB")
-        self.kh = division_create(unit=u, name="Phòng Kế hoạch", short_name="KH")
+        self.tccb = division_create(unit=u, name="Phòng Tổ chức cán bộ", short_name="TCCB", position=1)
+        self.kh = division_create(unit=u, name="Phòng Kế hoạch", short_name="KH", position=2)
 
         def person(username, role, first, last, division=None, head=False, position=""):
             user = UserFactory(username=username, first_name=first, last_name=last)
