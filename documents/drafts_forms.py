@@ -133,3 +133,29 @@ class HandOnForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("main_handler", "co_handlers", "readers"):
             self.fields[name].queryset = members if members is not None else get_user_model().objects.none()
+
+
+class SignatureImageForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("signature", _("Signature image")), ("seal", _("Seal image"))])
+    user = _people(forms.ModelChoiceField(label=_("Signer"), queryset=get_user_model().objects.none(),
+                                          required=False))
+    image = forms.FileField(label=_("PNG with a transparent background"))
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff if staff is not None else get_user_model().objects.none()
+
+
+class DelegationForm(forms.Form):
+    delegate = _people(forms.ModelChoiceField(label=_("Delegate"), queryset=get_user_model().objects.none()))
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("KT", "KT."), ("TL", "TL."), ("TUQ", "TUQ.")])
+    doc_types = forms.MultipleChoiceField(label=_("Document types (none: every type)"), required=False,
+                                          choices=DocumentType.choices, widget=forms.SelectMultiple(attrs={"size": 5}))
+    valid_from = forms.DateField(label=_("From"), input_formats=DATE_INPUTS, widget=DateInput())
+    valid_to = forms.DateField(label=_("To"), input_formats=DATE_INPUTS, widget=DateInput())
+    delegator_title = forms.CharField(label=_("Your title in the signer block"), max_length=100)
+    delegate_title = forms.CharField(label=_("The delegate's title"), max_length=100, required=False)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delegate"].queryset = staff if staff is not None else get_user_model().objects.none()

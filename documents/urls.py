@@ -39,6 +39,7 @@ urlpatterns = [
     # Drafts (issue 12): queues, a draft's page and actions, comments, version compare.
     path("drafts/", drafts.draft_list, name="draft_list"),
     path("drafts/new/", drafts.draft_create, name="draft_new"),
+    path("drafts/signing/", drafts.signing_setup, name="signing_setup"),
     path("drafts/<int:pk>/", drafts.draft_detail, name="draft_detail"),
     path("drafts/<int:pk>/compare", drafts.draft_compare, name="draft_compare"),
     path("drafts/<int:pk>/v<int:number>.pdf", drafts.draft_version_file, name="draft_version_file"),

@@ -414,3 +414,65 @@ def incoming_division_context(rec, user) -> dict:
         "can_reply": rec.status in ("accepted", "assigned", "in_progress"),
         "today": timezone.localdate(),
     }
+
+
+# --- signing set-up: signature images (unit admin), delegations (leaders), one's own method --------
+
+@login_required
+def signing_setup(request):
+    from signatures.models import Delegation, SignatureImage
+    from signatures.services.personal import (
+        delegation_create,
+        delegation_revoke,
+        signature_image_upload,
+        signing_method_of,
+    )
+
+    from ..drafts_forms import DelegationForm, SignatureImageForm
+
+    ctx = active_unit_or_403(request)
+    unit = ctx.unit
+    staff = _staff(unit)
+    image_form = SignatureImageForm(staff=staff)
+    delegation_form = DelegationForm(staff=staff.exclude(pk=request.user.pk),
+                                     initial={"valid_from": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "image":
+                image_form = SignatureImageForm(request.POST, request.FILES, staff=staff)
+                if not image_form.is_valid():
+                    raise ServiceError(_("Choose the kind and the image."))
+                d = image_form.cleaned_data
+                signature_image_upload(unit=unit, kind=d["kind"], content=d["image"].read(), acting_user=request.user,
+                                       user=d["user"])
+                messages.success(request, _("The image has been checked and saved."))
+            elif action == "delegate":
+                delegation_form = DelegationForm(request.POST, staff=staff.exclude(pk=request.user.pk))
+                if not delegation_form.is_valid():
+                    raise ServiceError(_("Check the delegation."))
+                d = delegation_form.cleaned_data
+                delegation_create(unit=unit, acting_user=request.user, delegate=d["delegate"], kind=d["kind"],
+                                  valid_from=d["valid_from"], valid_to=d["valid_to"], doc_types=d["doc_types"],
+                                  delegator_title=d["delegator_title"], delegate_title=d["delegate_title"])
+                messages.success(request, _("The delegation has been recorded."))
+            elif action == "revoke":
+                delegation = get_object_or_404(Delegation, pk=request.POST.get("delegation"), unit=unit)
+                delegation_revoke(delegation=delegation, acting_user=request.user)
+                messages.success(request, _("The delegation has been revoked."))
+            else:
+                raise Http404
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            status = 403 if isinstance(exc, PermissionDeniedError) else 400
+        else:
+            return redirect("documents:signing_setup")
+    roles = ctx.roles
+    return render(request, "documents/drafts/signing.html", {
+        "method": signing_method_of(user=request.user), "is_admin": Role.UNIT_ADMIN in roles,
+        "is_leader": Role.LEADER in roles, "image_form": image_form, "delegation_form": delegation_form,
+        "images": SignatureImage.objects.filter(unit=unit, is_active=True).select_related("user"),
+        "delegations": Delegation.objects.filter(unit=unit).select_related("delegator", "delegate")
+        .order_by("-valid_to", "-pk")[:100],
+    }, status=status)

@@ -92,3 +92,12 @@ def signing_ready(office, trust_store, softhsm, pki):
                                   pkcs11_module=softhsm.module, token_label="egov-test", key_label="orgkey",
                                   certificate=org, secret_name="test-org-pin")
         yield office
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The services' refusals are matched by their English msgids here (the UI shows them in Vietnamese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

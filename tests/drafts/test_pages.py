@@ -86,3 +86,37 @@ def test_incoming_divisions_panel_and_printable_slip(client, office):
     slip = head.get(reverse("documents:incoming_slip", args=[rec.pk])).content.decode()
     assert "TCCB chủ trì" in slip and office.drafter.get_full_name() in slip and "Bình xử lý" in slip
     assert slip.count('data-division="TCCB"') == 2 and 'data-division="KH"' in slip
+
+
+def test_signing_setup_page_images_and_delegations(client, office):
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from egov.devtools.drafts import signature_png
+    from signatures.models import Delegation, SignatureImage
+
+    admin = _login(client, office.admin)
+    r = admin.post(reverse("documents:signing_setup"), {"action": "image", "kind": "signature",
+                                                        "user": office.director.pk,
+                                                        "image": SimpleUploadedFile("s.png", signature_png())})
+    assert r.status_code == 302 and SignatureImage.objects.filter(user=office.director, is_active=True).exists()
+    r = admin.post(reverse("documents:signing_setup"), {"action": "image", "kind": "seal",
+                                                        "image": SimpleUploadedFile("s.png", signature_png())})
+    assert r.status_code == 400 and "đỏ" in r.content.decode() or "red" in r.content.decode()
+    leader = _login(client.__class__(), office.director)
+    today = timezone.localdate()
+    r = leader.post(reverse("documents:signing_setup"), {
+        "action": "delegate", "delegate": office.deputy.pk, "kind": "KT", "doc_types": ["CV", "BC"],
+        "valid_from": today.isoformat(), "valid_to": (today + datetime.timedelta(days=10)).isoformat(),
+        "delegator_title": "Giám đốc"})
+    assert r.status_code == 302
+    d = Delegation.objects.get()
+    assert d.doc_types == ["BC", "CV"]
+    r = _login(client.__class__(), office.drafter).post(reverse("documents:signing_setup"), {
+        "action": "revoke", "delegation": d.pk})
+    assert r.status_code == 403
+    leader.post(reverse("documents:signing_setup"), {"action": "revoke", "delegation": d.pk})
+    d.refresh_from_db()
+    assert d.revoked_at is not None

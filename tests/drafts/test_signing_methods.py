@@ -99,3 +99,34 @@ def test_remote_csc_signing(signing_ready, pki):
     assert v.verdict == Verdict.VALID and [x["signer"] for x in v.signatures] == ["Bùi Văn Khoa",
                                                                                    "Ủy ban nhân dân xã Thử"]
     assert d.document.signer_competence == "KT."
+
+
+def test_vgca_browser_signing_through_a_ticket(signing_ready, pki):
+    """The VGCA Sign Service's part is played as the real one does it: download, sign with the token, upload."""
+    from egov.devtools.pki import sign_pdf
+    from signatures.services.vgca import ticket_download, ticket_upload
+
+    office = signing_ready
+    d = s.draft_create(owner_unit=office.unit, acting_user=office.drafter, subject="Ký qua trình duyệt",
+                       upload=office.pdf())
+    s.draft_submit(draft=d, acting_user=office.drafter, signer=office.director)
+    s.draft_approve(draft=d, acting_user=office.head)
+    s.draft_approve(draft=d, acting_user=office.office, checklist=CHECKS)
+    with pytest.raises(StateError):  # not yet approved by the signer
+        s.draft_sign_ticket(draft=d, acting_user=office.director)
+    s.draft_approve(draft=d, acting_user=office.director)
+    with pytest.raises(PermissionDeniedError):
+        s.draft_sign_ticket(draft=d, acting_user=office.deputy)
+    ticket = s.draft_sign_ticket(draft=d, acting_user=office.director)
+    with pytest.raises(StateError, match="not arrived"):
+        s.draft_sign_from_ticket(draft=d, acting_user=office.director)
+    _ticket, served = ticket_download(token=ticket.token)
+    ticket = ticket_upload(token=ticket.token, content=sign_pdf(served, pki.person))
+    assert ticket.status == "accepted", ticket.rejection
+    d = s.draft_sign_from_ticket(draft=d, acting_user=office.director)
+    assert d.state == DraftState.SIGNED and d.signing_method == "vgca"
+    d = s.draft_issue(draft=d, acting_user=office.clerk)
+    from signatures.services import verification_run
+
+    v = verification_run(content=d.document.attachments.get(kind="main").file.open("rb").read(), etsi_report=False)
+    assert v.verdict == Verdict.VALID and len(v.signatures) == 2
