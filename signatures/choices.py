@@ -120,4 +120,3 @@ class AuditVerb(models.TextChoices):
     DELEGATION_CREATED = "signatures.delegation_created", _("Delegation to sign recorded")
     DELEGATION_REVOKED = "signatures.delegation_revoked", _("Delegation to sign revoked")
     PERSONAL_SIGNED = "signatures.personal_signed", _("Signed by the competent person")
-    SIGNING_REFUSED = "signatures.signing_refused", _("Signing refused")
