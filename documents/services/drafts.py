@@ -331,15 +331,15 @@ def _require_editor(draft: Draft, user) -> None:
 @service
 def draft_version_add(*, draft: Draft, acting_user, upload, file_name: str | None = None, note: str = "") -> DraftVersion:
     """A new version: by the drafter while drafting, or by the reviewer of the present step (edit)."""
-    d = _lock(draft)
-    _require_editor(d, acting_user)
+    dr = _lock(draft)
+    _require_editor(dr, acting_user)
     data, name = _read_upload(upload, file_name)
-    version = _new_version(d, acting_user, data, name, note)
-    d.save(update_fields=["updated_at"])
-    _event(d, DraftEventKind.VERSION, acting_user, version=version, note=note,
+    version = _new_version(dr, acting_user, data, name, note)
+    dr.save(update_fields=["updated_at"])
+    _event(dr, DraftEventKind.VERSION, acting_user, version=version, note=note,
            details={"number": version.number, "sha256": version.sha256})
-    _audit(d, AuditVerb.DRAFT_VERSION_ADDED, acting_user, version=version.number, sha256=version.sha256)
-    _after_change(d, acting_user, _("Version %(n)d added") % {"n": version.number})
+    _audit(dr, AuditVerb.DRAFT_VERSION_ADDED, acting_user, version=version.number, sha256=version.sha256)
+    _after_change(dr, acting_user, _("Version %(n)d added") % {"n": version.number})
     return version
 
 
@@ -348,27 +348,27 @@ def draft_update(*, draft: Draft, acting_user, **fields) -> Draft:
     """Change the fields of the future document (same rules as a new version)."""
     from .drafting import document_update
 
-    d = _lock(draft)
-    _require_editor(d, acting_user)
+    dr = _lock(draft)
+    _require_editor(dr, acting_user)
     _clean_fields(fields)
-    before = {k: getattr(d.document, k) for k in fields}
+    before = {k: getattr(dr.document, k) for k in fields}
     with _inside():
-        doc = d.document = document_update(document=d.document, acting_user=acting_user, **fields)
+        doc = dr.document = document_update(document=dr.document, acting_user=acting_user, **fields)
     changed = {k: str(getattr(doc, k))[:200] for k in fields if getattr(doc, k) != before[k]}
     if changed:
-        d.save(update_fields=["updated_at"])
-        _event(d, DraftEventKind.UPDATED, acting_user, details=changed)
-        _audit(d, AuditVerb.DRAFT_UPDATED, acting_user, **changed)
-        _after_change(d, acting_user, _("Fields changed: %(f)s") % {"f": ", ".join(sorted(changed))})
-    return d
+        dr.save(update_fields=["updated_at"])
+        _event(dr, DraftEventKind.UPDATED, acting_user, details=changed)
+        _audit(dr, AuditVerb.DRAFT_UPDATED, acting_user, **changed)
+        _after_change(dr, acting_user, _("Fields changed: %(f)s") % {"f": ", ".join(sorted(changed))})
+    return dr
 
 
-def _authority(d: Draft, *, on=None):
+def _authority(dr: Draft, *, on=None):
     from signatures.services.personal import signing_authority
 
-    return signing_authority(unit=d.owner_unit, signer=d.signer, competence=d.competence,
-                             on_behalf_of=d.on_behalf_of, doc_type=d.document.doc_type,
-                             doc_type_label=DOCUMENT_TYPE_NAMES_VI.get(d.document.doc_type, d.document.doc_type), on=on)
+    return signing_authority(unit=dr.owner_unit, signer=dr.signer, competence=dr.competence,
+                             on_behalf_of=dr.on_behalf_of, doc_type=dr.document.doc_type,
+                             doc_type_label=DOCUMENT_TYPE_NAMES_VI.get(dr.document.doc_type, dr.document.doc_type), on=on)
 
 
 @service
@@ -379,128 +379,128 @@ def draft_submit(*, draft: Draft, acting_user, signer, competence: str = "", on_
     the office, then ``signer``. The signer's authority (a leader, or a valid delegation for
     this type of document) is checked now and again at signing.
     """
-    d = _lock(draft)
-    _require_drafter(d, acting_user)
-    if d.state != DraftState.DRAFTING:
+    dr = _lock(draft)
+    _require_drafter(dr, acting_user)
+    if dr.state != DraftState.DRAFTING:
         raise StateError(_("Only a draft being drafted can be submitted (it is %(state)s).")
-                         % {"state": d.get_state_display()})
+                         % {"state": dr.get_state_display()})
     if signer is None:
         raise InvalidInput(_("Choose who signs."), field="signer")
-    d.signer, d.competence, d.on_behalf_of = signer, (competence or "").strip().rstrip("."), on_behalf_of
-    _authority(d)
-    open_requests = d.comment_requests.filter(closed_at__isnull=True, deadline__gte=timezone.localdate())
-    heads = ({u for _x, u in division_members(division_ids=[d.division_id], heads_only=True)}
-             if d.division_id else set())
-    d.state = DraftState.CONTENT_REVIEW if heads else DraftState.FORM_REVIEW
-    d.last_note = note.strip()
-    d.save()
-    _event(d, DraftEventKind.SUBMITTED, acting_user, version=_current(d), note=note,
-           details={"signer": signer.pk, "competence": d.competence,
+    dr.signer, dr.competence, dr.on_behalf_of = signer, (competence or "").strip().rstrip("."), on_behalf_of
+    _authority(dr)
+    open_requests = dr.comment_requests.filter(closed_at__isnull=True, deadline__gte=timezone.localdate())
+    heads = ({u for _x, u in division_members(division_ids=[dr.division_id], heads_only=True)}
+             if dr.division_id else set())
+    dr.state = DraftState.CONTENT_REVIEW if heads else DraftState.FORM_REVIEW
+    dr.last_note = note.strip()
+    dr.save()
+    _event(dr, DraftEventKind.SUBMITTED, acting_user, version=_current(dr), note=note,
+           details={"signer": signer.pk, "competence": dr.competence,
                     "on_behalf_of": on_behalf_of.pk if on_behalf_of else None,
                     "open_comment_requests": open_requests.count()})
-    _audit(d, AuditVerb.DRAFT_SUBMITTED, acting_user, signer=signer.pk, state=d.state)
-    _notify(draft_reviewers(d), d, NotificationKind.DRAFT_TO_REVIEW,
-            _("A draft awaits your review: %(s)s") % {"s": d.document.subject})
-    return d
+    _audit(dr, AuditVerb.DRAFT_SUBMITTED, acting_user, signer=signer.pk, state=dr.state)
+    _notify(draft_reviewers(dr), dr, NotificationKind.DRAFT_TO_REVIEW,
+            _("A draft awaits your review: %(s)s") % {"s": dr.document.subject})
+    return dr
 
 
-def _signer_fields(d: Draft) -> dict:
+def _signer_fields(dr: Draft) -> dict:
     """The signer block of the future document (Document.signer_*), from the signer and the delegation."""
-    title = (Membership.objects.filter(user=d.signer, unit=d.owner_unit, is_active=True).exclude(position="")
+    title = (Membership.objects.filter(user=dr.signer, unit=dr.owner_unit, is_active=True).exclude(position="")
              .values_list("position", flat=True).first() or "")
-    return {"signer_name": actor_display(d.signer)[:100], "signer_position": title[:100] or d.document.signer_position,
-            "signer_competence": f"{d.competence}." if d.competence else ""}
+    return {"signer_name": actor_display(dr.signer)[:100], "signer_position": title[:100] or dr.document.signer_position,
+            "signer_competence": f"{dr.competence}." if dr.competence else ""}
 
 
 @service
 def draft_approve(*, draft: Draft, acting_user, note: str = "", checklist: dict | None = None) -> Draft:
     """The reviewer of the present step approves: content → form → signer → approved."""
-    d = _lock(draft)
-    if d.state not in REVIEW_STATES:
-        raise StateError(_("This draft is not awaiting approval (it is %(state)s).") % {"state": d.get_state_display()})
-    _require_reviewer(d, acting_user)
-    version = _current(d)
+    dr = _lock(draft)
+    if dr.state not in REVIEW_STATES:
+        raise StateError(_("This draft is not awaiting approval (it is %(state)s).") % {"state": dr.get_state_display()})
+    _require_reviewer(dr, acting_user)
+    version = _current(dr)
     details = {}
-    if d.state == DraftState.CONTENT_REVIEW:
-        d.state, kind = DraftState.FORM_REVIEW, DraftEventKind.CONTENT_APPROVED
-    elif d.state == DraftState.FORM_REVIEW:
+    if dr.state == DraftState.CONTENT_REVIEW:
+        dr.state, kind = DraftState.FORM_REVIEW, DraftEventKind.CONTENT_APPROVED
+    elif dr.state == DraftState.FORM_REVIEW:
         checklist = checklist or {}
         missing = [label for key, label in FORM_CHECKLIST.items() if not checklist.get(key)]
         if missing:
             raise InvalidInput(_("Check every item of the form (NĐ 30 Phụ lục I) before approving; missing: "
                                  "%(items)s") % {"items": "; ".join(missing)}, field="checklist")
         details["checklist"] = {key: True for key in FORM_CHECKLIST}
-        d.state, kind = DraftState.SIGNER_REVIEW, DraftEventKind.FORM_APPROVED
+        dr.state, kind = DraftState.SIGNER_REVIEW, DraftEventKind.FORM_APPROVED
     else:
-        delegation = _authority(d)
-        d.delegation = delegation
-        d.state, kind = DraftState.APPROVED, DraftEventKind.SIGNER_APPROVED
-        d.approved_version = version
+        delegation = _authority(dr)
+        dr.delegation = delegation
+        dr.state, kind = DraftState.APPROVED, DraftEventKind.SIGNER_APPROVED
+        dr.approved_version = version
         details["version"] = version.number
         with _inside():
             from .drafting import document_update
 
-            d.document = document_update(document=d.document, acting_user=acting_user, **_signer_fields(d))
-    d.last_note = note.strip()
-    d.save()
-    _event(d, kind, acting_user, version=version, note=note, details=details)
-    _audit(d, AuditVerb.DRAFT_APPROVED, acting_user, step=kind, version=version.number)
-    if d.state == DraftState.APPROVED:
-        _notify([d.signer_id], d, NotificationKind.DRAFT_TO_SIGN,
-                _("A draft awaits your signature: %(s)s") % {"s": d.document.subject})
+            dr.document = document_update(document=dr.document, acting_user=acting_user, **_signer_fields(dr))
+    dr.last_note = note.strip()
+    dr.save()
+    _event(dr, kind, acting_user, version=version, note=note, details=details)
+    _audit(dr, AuditVerb.DRAFT_APPROVED, acting_user, step=kind, version=version.number)
+    if dr.state == DraftState.APPROVED:
+        _notify([dr.signer_id], dr, NotificationKind.DRAFT_TO_SIGN,
+                _("A draft awaits your signature: %(s)s") % {"s": dr.document.subject})
     else:
-        _notify(draft_reviewers(d), d, NotificationKind.DRAFT_TO_REVIEW,
-                _("A draft awaits your review: %(s)s") % {"s": d.document.subject})
-    return d
+        _notify(draft_reviewers(dr), dr, NotificationKind.DRAFT_TO_REVIEW,
+                _("A draft awaits your review: %(s)s") % {"s": dr.document.subject})
+    return dr
 
 
 @service
 def draft_return(*, draft: Draft, acting_user, note: str) -> Draft:
     """The reviewer of the present step (or the signer after approving) returns the draft to the drafter."""
-    d = _lock(draft)
-    if d.state not in (*REVIEW_STATES, DraftState.APPROVED):
-        raise StateError(_("This draft cannot be returned now (it is %(state)s).") % {"state": d.get_state_display()})
-    _require_reviewer(d, acting_user)
+    dr = _lock(draft)
+    if dr.state not in (*REVIEW_STATES, DraftState.APPROVED):
+        raise StateError(_("This draft cannot be returned now (it is %(state)s).") % {"state": dr.get_state_display()})
+    _require_reviewer(dr, acting_user)
     if not (note or "").strip():
         raise InvalidInput(_("Say what must change."), field="note")
-    step = d.state
-    d.state, d.last_note, d.approved_version = DraftState.DRAFTING, note.strip(), None
-    d.save()
-    _event(d, DraftEventKind.RETURNED, acting_user, version=_current(d), note=note, details={"from": step})
-    _audit(d, AuditVerb.DRAFT_RETURNED, acting_user, step=step, note=note[:500])
-    _notify([d.drafter_id], d, NotificationKind.DRAFT_RETURNED,
-            _("Your draft was returned: %(s)s — %(note)s") % {"s": d.document.subject, "note": note[:200]})
-    return d
+    step = dr.state
+    dr.state, dr.last_note, dr.approved_version = DraftState.DRAFTING, note.strip(), None
+    dr.save()
+    _event(dr, DraftEventKind.RETURNED, acting_user, version=_current(dr), note=note, details={"from": step})
+    _audit(dr, AuditVerb.DRAFT_RETURNED, acting_user, step=step, note=note[:500])
+    _notify([dr.drafter_id], dr, NotificationKind.DRAFT_RETURNED,
+            _("Your draft was returned: %(s)s — %(note)s") % {"s": dr.document.subject, "note": note[:200]})
+    return dr
 
 
-def _ready_to_sign(d: Draft, acting_user) -> DraftVersion:
-    if d.state != DraftState.APPROVED or d.approved_version_id is None:
+def _ready_to_sign(dr: Draft, acting_user) -> DraftVersion:
+    if dr.state != DraftState.APPROVED or dr.approved_version_id is None:
         raise StateError(_("The draft can be signed only after the signer has approved it."))
-    if acting_user.pk != d.signer_id:
+    if acting_user.pk != dr.signer_id:
         raise PermissionDeniedError(_("Only the signer named for this draft (%(name)s) can sign it.")
-                                    % {"name": actor_display(d.signer)})
-    version = _current(d)
-    if version.pk != d.approved_version_id:
+                                    % {"name": actor_display(dr.signer)})
+    version = _current(dr)
+    if version.pk != dr.approved_version_id:
         raise StateError(_("The draft changed after approval; approve it again first."))
-    d.delegation = _authority(d)
+    dr.delegation = _authority(dr)
     return version
 
 
-def _signed(d: Draft, acting_user, signed: bytes, method: str, version: DraftVersion) -> Draft:
+def _signed(dr: Draft, acting_user, signed: bytes, method: str, version: DraftVersion) -> Draft:
     sha = hashlib.sha256(signed).hexdigest()
     path = f"drafts/signed/{sha[:2]}/{sha}.pdf"
     if not default_storage.exists(path):
         path = default_storage.save(path, ContentFile(signed))
-    d.signed_path, d.signed_sha256, d.signed_at, d.signing_method = path, sha, timezone.now(), method
-    d.state = DraftState.SIGNED
-    d.save()
-    _event(d, DraftEventKind.SIGNED, acting_user, version=version,
-           details={"method": method, "sha256": sha, "delegation": d.delegation_id,
-                    "competence": d.competence})
-    _audit(d, AuditVerb.DRAFT_SIGNED, acting_user, method=method, sha256=sha, version=version.number)
-    _notify(draft_reviewers(d), d, NotificationKind.DRAFT_TO_ISSUE,
-            _("A signed draft awaits its number and issue: %(s)s") % {"s": d.document.subject})
-    return d
+    dr.signed_path, dr.signed_sha256, dr.signed_at, dr.signing_method = path, sha, timezone.now(), method
+    dr.state = DraftState.SIGNED
+    dr.save()
+    _event(dr, DraftEventKind.SIGNED, acting_user, version=version,
+           details={"method": method, "sha256": sha, "delegation": dr.delegation_id,
+                    "competence": dr.competence})
+    _audit(dr, AuditVerb.DRAFT_SIGNED, acting_user, method=method, sha256=sha, version=version.number)
+    _notify(draft_reviewers(dr), dr, NotificationKind.DRAFT_TO_ISSUE,
+            _("A signed draft awaits its number and issue: %(s)s") % {"s": dr.document.subject})
+    return dr
 
 
 @service
@@ -515,23 +515,23 @@ def draft_sign(*, draft: Draft, acting_user, pin: str) -> Draft:
     from signatures.services.placement import signature_box_for
     from signatures.services.signing import SigningError
 
-    d = _lock(draft)
-    version = _ready_to_sign(d, acting_user)
+    dr = _lock(draft)
+    version = _ready_to_sign(dr, acting_user)
     method = signing_method_of(user=acting_user)
     if method is None or method.kind == PersonalMethod.VGCA:
         raise StateError(_("You have no signing method on the server; sign with the VGCA Sign Service."))
-    image = signature_image_of(unit=d.owner_unit, kind=ImageKind.SIGNATURE, user=acting_user)
+    image = signature_image_of(unit=dr.owner_unit, kind=ImageKind.SIGNATURE, user=acting_user)
     if image is None:
         raise StateError(_("Your signature image has not been uploaded; ask the unit administrator."))
     pdf = draft_read_version(version)
-    page, box = signature_box_for(pdf, signer_name=d.document.signer_name or actor_display(acting_user))
+    page, box = signature_box_for(pdf, signer_name=dr.document.signer_name or actor_display(acting_user))
     try:
         signed = personal_sign_pdf(pdf=pdf, user=acting_user, method=method, image=image, pin=pin, box=box,
-                                   page=page, unit=d.owner_unit, location=d.document.place or "",
+                                   page=page, unit=dr.owner_unit, location=dr.document.place or "",
                                    reason=str(_("Signed by the competent person")))
     except SigningError as exc:
         raise StateError(str(exc), code="signing_failed") from exc
-    return _signed(d, acting_user, signed, method.kind, version)
+    return _signed(dr, acting_user, signed, method.kind, version)
 
 
 @service
@@ -539,15 +539,15 @@ def draft_sign_ticket(*, draft: Draft, acting_user):
     """The VGCA Sign Service route: a one-time ticket serving the approved version to the signer's PC."""
     from signatures.services.vgca import TicketError, ticket_issue
 
-    d = _lock(draft)
-    version = _ready_to_sign(d, acting_user)
+    dr = _lock(draft)
+    version = _ready_to_sign(dr, acting_user)
     try:
         ticket = ticket_issue(user=acting_user, content=draft_read_version(version),
-                              filename=f"du-thao-{d.pk}-v{version.number}.pdf")
+                              filename=f"du-thao-{dr.pk}-v{version.number}.pdf")
     except TicketError as exc:
         raise StateError(str(exc)) from exc
-    d.sign_ticket = ticket
-    d.save(update_fields=["sign_ticket", "delegation", "updated_at"])
+    dr.sign_ticket = ticket
+    dr.save(update_fields=["sign_ticket", "delegation", "updated_at"])
     return ticket
 
 
@@ -556,9 +556,9 @@ def draft_sign_from_ticket(*, draft: Draft, acting_user) -> Draft:
     """Keep the file the VGCA Sign Service uploaded (re-verified by the ticket) as the signed draft."""
     from signatures.choices import TicketStatus
 
-    d = _lock(draft)
-    version = _ready_to_sign(d, acting_user)
-    ticket = d.sign_ticket
+    dr = _lock(draft)
+    version = _ready_to_sign(dr, acting_user)
+    ticket = dr.sign_ticket
     if ticket is None or ticket.user_id != acting_user.pk:
         raise StateError(_("Start the signing in the browser first."))
     ticket.refresh_from_db()
@@ -566,7 +566,7 @@ def draft_sign_from_ticket(*, draft: Draft, acting_user) -> Draft:
         raise StateError(ticket.rejection or _("The signed file has not arrived yet."))
     with default_storage.open(ticket.signed_path, "rb") as fh:
         signed = fh.read()
-    return _signed(d, acting_user, signed, "vgca", version)
+    return _signed(dr, acting_user, signed, "vgca", version)
 
 
 def _store_main(doc: Document, acting_user, data: bytes, name: str) -> Attachment:
@@ -617,32 +617,32 @@ def draft_issue(*, draft: Draft, acting_user, issued_on: datetime.date | None = 
 
     from .drafting import document_issue
 
-    d = _lock(draft)
-    require_role(user=acting_user, unit=d.owner_unit, roles=(Role.CLERK,))
-    if d.state != DraftState.SIGNED:
+    dr = _lock(draft)
+    require_role(user=acting_user, unit=dr.owner_unit, roles=(Role.CLERK,))
+    if dr.state != DraftState.SIGNED:
         raise StateError(_("Only a draft signed by the competent person can be issued."))
-    with default_storage.open(d.signed_path, "rb") as fh:
+    with default_storage.open(dr.signed_path, "rb") as fh:
         person_signed = fh.read()
-    name = f"{d.document.doc_type}-{d.pk}.pdf"
+    name = f"{dr.document.doc_type}-{dr.pk}.pdf"
     with _inside():
-        _store_main(d.document, acting_user, person_signed, name)
-        doc = document_issue(document=d.document, acting_user=acting_user, issued_on=issued_on)
+        _store_main(dr.document, acting_user, person_signed, name)
+        doc = document_issue(document=dr.document, acting_user=acting_user, issued_on=issued_on)
     try:
-        sealed = organisation_sign_pdf(pdf=person_signed, unit=d.owner_unit, notation=doc.number_notation,
+        sealed = organisation_sign_pdf(pdf=person_signed, unit=dr.owner_unit, notation=doc.number_notation,
                                        acting_user=acting_user)
     except SigningError as exc:
         raise StateError(str(exc), code="organisation_signature") from exc
     _store_main(doc, acting_user, sealed, f"{doc.number_notation.replace('/', '-')}.pdf")
-    d.state = DraftState.ISSUED
-    d.save()
-    _event(d, DraftEventKind.ISSUED, acting_user, details={"number": doc.number_notation,
+    dr.state = DraftState.ISSUED
+    dr.save()
+    _event(dr, DraftEventKind.ISSUED, acting_user, details={"number": doc.number_notation,
                                                            "sha256": hashlib.sha256(sealed).hexdigest()})
-    _audit(d, AuditVerb.DRAFT_ISSUED, acting_user, document=doc.pk, number=doc.number_notation)
-    for rec in d.replies_to.order_by("pk"):
+    _audit(dr, AuditVerb.DRAFT_ISSUED, acting_user, document=doc.pk, number=doc.number_notation)
+    for rec in dr.replies_to.order_by("pk"):
         if _close_reply(rec, doc, acting_user):
-            _event(d, DraftEventKind.REPLY_CLOSED, acting_user, details={"incoming": rec.pk,
+            _event(dr, DraftEventKind.REPLY_CLOSED, acting_user, details={"incoming": rec.pk,
                                                                          "incoming_number": rec.incoming_number})
-    return d
+    return dr
 
 
 # --- comment requests -------------------------------------------------------------------------
@@ -655,48 +655,48 @@ def comment_request_create(*, draft: Draft, acting_user, deadline: datetime.date
     ``deadline``. People are told at once; for units a request document is prepared (due
     date = deadline, the version attached) that the clerk sends through the exchange.
     """
-    d = _lock(draft)
-    _require_drafter(d, acting_user)
-    if d.state not in (DraftState.DRAFTING, DraftState.CONTENT_REVIEW):
+    dr = _lock(draft)
+    _require_drafter(dr, acting_user)
+    if dr.state not in (DraftState.DRAFTING, DraftState.CONTENT_REVIEW):
         raise StateError(_("Comments are asked for while the draft is being written."))
     users = [u for u in users if u is not None and u.pk != acting_user.pk]
-    units = [u for u in units if u is not None and u.pk != d.owner_unit_id]
+    units = [u for u in units if u is not None and u.pk != dr.owner_unit_id]
     if not users and not units:
         raise InvalidInput(_("Choose at least one person or unit to ask."), field="users")
     if deadline is None or deadline < timezone.localdate():
         raise InvalidInput(_("The deadline is in the past."), field="deadline")
-    version = _current(d)
-    request = CommentRequest.objects.create(draft=d, version=version, requested_by=acting_user,
+    version = _current(dr)
+    request = CommentRequest.objects.create(draft=dr, version=version, requested_by=acting_user,
                                             message=message.strip(), deadline=deadline)
     CommentTarget.objects.bulk_create([CommentTarget(request=request, user=u) for u in users]
                                       + [CommentTarget(request=request, unit=u) for u in units])
     if units:
-        request.document = _request_document(d, request, acting_user, units)
+        request.document = _request_document(dr, request, acting_user, units)
         request.save(update_fields=["document"])
-    _event(d, DraftEventKind.COMMENTS_REQUESTED, acting_user, version=version, note=message,
+    _event(dr, DraftEventKind.COMMENTS_REQUESTED, acting_user, version=version, note=message,
            details={"request": request.pk, "users": [u.pk for u in users], "units": [u.code for u in units],
                     "deadline": deadline.isoformat()})
-    _audit(d, AuditVerb.COMMENTS_REQUESTED, acting_user, request=request.pk, users=len(users), units=len(units))
-    _notify([u.pk for u in users], d, NotificationKind.COMMENTS_REQUESTED,
+    _audit(dr, AuditVerb.COMMENTS_REQUESTED, acting_user, request=request.pk, users=len(users), units=len(units))
+    _notify([u.pk for u in users], dr, NotificationKind.COMMENTS_REQUESTED,
             _("Your comments on a draft are requested by %(date)s: %(s)s")
-            % {"date": deadline.strftime("%d/%m/%Y"), "s": d.document.subject})
+            % {"date": deadline.strftime("%d/%m/%Y"), "s": dr.document.subject})
     if units:
-        _notify(_office_members(d.owner_unit) | {u for _x, u in unit_members(unit_ids=[d.owner_unit_id],
+        _notify(_office_members(dr.owner_unit) | {u for _x, u in unit_members(unit_ids=[dr.owner_unit_id],
                                                                               roles=Role.CLERK)},
-                d, NotificationKind.DRAFT_TO_ISSUE,
-                _("A comment request awaits sending to other units: %(s)s") % {"s": d.document.subject})
+                dr, NotificationKind.DRAFT_TO_ISSUE,
+                _("A comment request awaits sending to other units: %(s)s") % {"s": dr.document.subject})
     return request
 
 
-def _request_document(d: Draft, request: CommentRequest, acting_user, units) -> Document:
+def _request_document(dr: Draft, request: CommentRequest, acting_user, units) -> Document:
     from .drafting import attachment_add, document_create
 
-    subject = (_("Comments requested on the draft: %(s)s") % {"s": d.document.subject})[:500]
+    subject = (_("Comments requested on the draft: %(s)s") % {"s": dr.document.subject})[:500]
     content = request.message or str(_("Please send your comments on the attached draft by %(date)s.")
                                      % {"date": request.deadline.strftime("%d/%m/%Y")})
     with _inside():
-        doc = document_create(owner_unit=d.owner_unit, acting_user=acting_user, subject=subject, doc_type="CV",
-                              notation_suffix=d.document.notation_suffix or (d.division.short_name if d.division
+        doc = document_create(owner_unit=dr.owner_unit, acting_user=acting_user, subject=subject, doc_type="CV",
+                              notation_suffix=dr.document.notation_suffix or (dr.division.short_name if dr.division
                                                                              else "VP"),
                               content=content, due_date=request.deadline, signer_name=actor_display(acting_user),
                               recipients_text="\n".join(u.name for u in units))
@@ -731,9 +731,10 @@ def comment_request_send(*, request: CommentRequest, acting_user) -> CommentRequ
 @service
 def comment_request_extend(*, request: CommentRequest, acting_user, deadline: datetime.date,
                            note: str = "") -> CommentRequest:
-    req = CommentRequest.objects.select_for_update(no_key=True).select_related("draft").get(pk=request.pk)
-    d = _lock(req.draft)
-    _require_drafter(d, acting_user)
+    req = (CommentRequest.objects.select_for_update(no_key=True, of=("self",)).select_related("draft", "document")
+           .get(pk=request.pk))
+    dr = _lock(req.draft)
+    _require_drafter(dr, acting_user)
     if deadline is None or deadline <= req.deadline:
         raise InvalidInput(_("The new deadline must be later than %(date)s.")
                            % {"date": req.deadline.strftime("%d/%m/%Y")}, field="deadline")
@@ -741,14 +742,22 @@ def comment_request_extend(*, request: CommentRequest, acting_user, deadline: da
     req.deadline, req.extensions = deadline, req.extensions + 1
     req.save(update_fields=["deadline", "extensions"])
     if req.document_id:
-        Document.objects.filter(pk=req.document_id).update(due_date=deadline)
-    _event(d, DraftEventKind.COMMENTS_EXTENDED, acting_user, note=note,
+        # Only a request not yet sent follows; an issued document is frozen, and the units asked
+        # are told of the new deadline by notification below.
+        Document.objects.filter(pk=req.document_id, status=DocumentStatus.DRAFT).update(due_date=deadline)
+    _event(dr, DraftEventKind.COMMENTS_EXTENDED, acting_user, note=note,
            details={"request": req.pk, "from": old.isoformat(), "to": deadline.isoformat()})
-    _audit(d, AuditVerb.COMMENTS_EXTENDED, acting_user, request=req.pk, old=old.isoformat(), new=deadline.isoformat())
-    pending = req.targets.filter(answer__isnull=True, user__isnull=False).values_list("user_id", flat=True)
-    _notify(list(pending), d, NotificationKind.COMMENTS_REQUESTED,
+    _audit(dr, AuditVerb.COMMENTS_EXTENDED, acting_user, request=req.pk, old=old.isoformat(), new=deadline.isoformat())
+    pending = list(req.targets.filter(answer__isnull=True, user__isnull=False).values_list("user_id", flat=True))
+    units = list(req.targets.filter(answer__isnull=True, unit__isnull=False).values_list("unit_id", flat=True))
+    if units and req.document_id and req.document.status != DocumentStatus.DRAFT:
+        local_leaders = [u for _x, u in unit_members(unit_ids=units, roles=Role.LEADER)]
+        notification_send(user_ids=local_leaders, kind=NotificationKind.COMMENTS_REQUESTED, object_type="draft",
+                          object_id=dr.pk, text=_("The deadline for your comments was extended to %(date)s: %(s)s")
+                          % {"date": deadline.strftime("%d/%m/%Y"), "s": dr.document.subject})
+    _notify(pending, dr, NotificationKind.COMMENTS_REQUESTED,
             _("The deadline for your comments was extended to %(date)s: %(s)s")
-            % {"date": deadline.strftime("%d/%m/%Y"), "s": d.document.subject})
+            % {"date": deadline.strftime("%d/%m/%Y"), "s": dr.document.subject})
     return req
 
 
@@ -791,15 +800,15 @@ def _record_answer(target: CommentTarget, acting_user, verdict: str, comment: st
     answer = CommentAnswer.objects.create(target=target, verdict=verdict, comment=comment, file_path=path,
                                           file_name=name, file_sha256=sha, answered_by=acting_user,
                                           answered_at=timezone.now(), incoming=incoming)
-    d = req.draft
-    _event(d, DraftEventKind.COMMENT, acting_user, version=req.version, note=comment,
+    dr = req.draft
+    _event(dr, DraftEventKind.COMMENT, acting_user, version=req.version, note=comment,
            details={"request": req.pk, "target": target.pk, "verdict": verdict,
                     "unit": target.unit.code if target.unit_id else None, "file": name})
-    _audit(d, AuditVerb.COMMENT_ANSWERED, acting_user, request=req.pk, verdict=verdict)
-    _notify([req.requested_by_id], d, NotificationKind.COMMENT_ANSWERED,
+    _audit(dr, AuditVerb.COMMENT_ANSWERED, acting_user, request=req.pk, verdict=verdict)
+    _notify([req.requested_by_id], dr, NotificationKind.COMMENT_ANSWERED,
             _("%(who)s: %(verdict)s — %(s)s") % {"who": actor_display(acting_user) if not target.unit_id
                                                   else target.unit.name,
-                                                  "verdict": CommentVerdict(verdict).label, "s": d.document.subject})
+                                                  "verdict": CommentVerdict(verdict).label, "s": dr.document.subject})
     return answer
 
 
@@ -877,12 +886,12 @@ def comment_requests_remind(*, today: datetime.date | None = None) -> int:
         leaders.setdefault(unit_id, []).append(user_id)
     notes = []
     for t in targets:
-        d = t.request.draft
+        dr = t.request.draft
         text = (_("Comments due by %(date)s: %(s)s") % {"date": t.request.deadline.strftime("%d/%m/%Y"),
-                                                        "s": d.document.subject})
+                                                        "s": dr.document.subject})
         for user_id in ([t.user_id] if t.user_id else leaders.get(t.unit_id, [])):
             notes.append(Note(user_id=user_id, kind=NotificationKind.COMMENTS_REMINDER, text=text,
-                              unit_id=t.unit_id or d.owner_unit_id, object_type="draft", object_id=d.pk))
+                              unit_id=t.unit_id or dr.owner_unit_id, object_type="draft", object_id=dr.pk))
     notifications_send(notes)
     CommentTarget.objects.filter(pk__in=[t.pk for t in targets]).update(reminded_on=today)
     audit_record(actor=None, unit=None, verb=AuditVerb.COMMENTS_REMINDED, obj=None,
