@@ -16,12 +16,12 @@ from egov.core.admin import ServiceAdminMixin
 
 from .forms import CertificateImportForm, RevocationListUploadForm, TrustAnchorAddForm
 from .models import (
-    Delegation,
-    PersonalSigningMethod,
-    SignatureImage,
     Certificate,
+    Delegation,
     OCSPRecord,
+    PersonalSigningMethod,
     RevocationList,
+    SignatureImage,
     SigningKey,
     SigningTicket,
     TrustAnchor,
