@@ -139,6 +139,45 @@ class HandlerRole(models.TextChoices):
     INFO = "info", _("For information")
 
 
+class DraftState(models.TextChoices):
+    """Where a draft stands on its road to issue (NĐ 30 Điều 10–13)."""
+
+    DRAFTING = "drafting", _("Being drafted")
+    CONTENT_REVIEW = "content_review", _("Content review (division head)")
+    FORM_REVIEW = "form_review", _("Form check (office)")
+    SIGNER_REVIEW = "signer_review", _("Awaiting the signer's approval")
+    APPROVED = "approved", _("Approved, awaiting signature")
+    SIGNED = "signed", _("Signed, awaiting issue")
+    ISSUED = "issued", _("Issued")
+
+
+class DraftEventKind(models.TextChoices):
+    """One entry of a draft's trail (kept with the document: NĐ 30 Phụ lục VI III.5.a)."""
+
+    CREATED = "created", _("Draft created")
+    VERSION = "version", _("New version")
+    UPDATED = "updated", _("Fields changed")
+    COMMENTS_REQUESTED = "comments_requested", _("Comments requested")
+    COMMENTS_SENT = "comments_sent", _("Comment request sent to other units")
+    COMMENT = "comment", _("Comment received")
+    COMMENTS_EXTENDED = "comments_extended", _("Comment deadline extended")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    CONTENT_APPROVED = "content_approved", _("Content approved")
+    FORM_APPROVED = "form_approved", _("Form approved")
+    SIGNER_APPROVED = "signer_approved", _("Approved by the signer")
+    RETURNED = "returned", _("Returned with a note")
+    BACK_TO_SIGNER = "back_to_signer", _("Changed after approval: back to the signer")
+    SIGNED = "signed", _("Signed by the competent person")
+    ISSUED = "issued", _("Numbered, sealed and issued")
+    REPLY_CLOSED = "reply_closed", _("Incoming document answered")
+
+
+class CommentVerdict(models.TextChoices):
+    AGREE = "agree", _("Agree")
+    DISAGREE = "disagree", _("Disagree")
+    OTHER = "other", _("Other opinion")
+
+
 class EventKind(models.TextChoices):
     TRANSPORT = "transport", _("Delivery")
     BUSINESS = "business", _("Status")
@@ -171,6 +210,22 @@ class AuditVerb(models.TextChoices):
     INCOMING_REQUEST_ANSWERED = "incoming.request_answered", _("Sender's request answered")
     INCOMING_CANCELLED = "incoming.cancelled", _("Incoming document cancelled")
     WEBHOOK_EVENT = "webhook.event", _("Event queued for webhooks")
+    INCOMING_DIVISIONS_ASSIGNED = "incoming.divisions_assigned", _("Incoming document assigned to divisions")
+    INCOMING_DIVISION_HANDED_ON = "incoming.division_handed_on", _("Division head assigned the handlers")
+    DRAFT_CREATED = "draft.created", _("Draft created")
+    DRAFT_VERSION_ADDED = "draft.version_added", _("Draft version added")
+    DRAFT_UPDATED = "draft.updated", _("Draft fields changed")
+    DRAFT_SUBMITTED = "draft.submitted", _("Draft submitted")
+    DRAFT_APPROVED = "draft.approved", _("Draft approved")
+    DRAFT_RETURNED = "draft.returned", _("Draft returned")
+    DRAFT_BACK_TO_SIGNER = "draft.back_to_signer", _("Draft changed after approval")
+    DRAFT_SIGNED = "draft.signed", _("Draft signed")
+    DRAFT_ISSUED = "draft.issued", _("Draft issued")
+    COMMENTS_REQUESTED = "comments.requested", _("Comments requested")
+    COMMENTS_SENT = "comments.sent", _("Comment request sent to units")
+    COMMENT_ANSWERED = "comments.answered", _("Comment given")
+    COMMENTS_EXTENDED = "comments.extended", _("Comment deadline extended")
+    COMMENTS_REMINDED = "comments.reminded", _("Comment reminders sent")
 
 
 class NotificationKind(models.TextChoices):
@@ -184,6 +239,14 @@ class NotificationKind(models.TextChoices):
     INCOMING_CANCELLED = "incoming.cancelled", _("Incoming document cancelled")
     DISPATCH_FAILED = "dispatch.failed", _("Delivery failed")
     FOLLOWUP_APPLIED = "document.followup_applied", _("Revocation or replacement applied")
+    INCOMING_DIVISION = "incoming.division", _("Assigned to your division")
+    DRAFT_TO_REVIEW = "draft.to_review", _("A draft awaits your review")
+    DRAFT_RETURNED = "draft.returned", _("Your draft was returned")
+    DRAFT_TO_SIGN = "draft.to_sign", _("A draft awaits your signature")
+    DRAFT_TO_ISSUE = "draft.to_issue", _("A signed draft awaits issue")
+    COMMENTS_REQUESTED = "comments.requested", _("Your comments are requested")
+    COMMENTS_REMINDER = "comments.reminder", _("Comment deadline approaching")
+    COMMENT_ANSWERED = "comments.answered", _("A comment on your draft")
     STATUS_01 = "status.01", _("Recipient: arrived")
     STATUS_02 = "status.02", _("Recipient: rejected")
     STATUS_03 = "status.03", _("Recipient: accepted")

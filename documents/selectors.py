@@ -40,6 +40,12 @@ def incoming_visible_to(*, user, unit: Unit | None = None) -> QuerySet[IncomingR
     cond = Q(unit_id__in=wide)
     if narrow:
         cond |= Q(unit_id__in=narrow, assignments__user=user, assignments__is_active=True)
+        # Division heads see what was assigned to their division (issue 12).
+        headed = list(memberships.filter(unit_id__in=narrow, is_division_head=True)
+                      .values_list("division_id", flat=True))
+        if headed:
+            cond |= Q(unit_id__in=narrow, division_assignments__division_id__in=headed,
+                      division_assignments__is_active=True)
     qs = IncomingRecord.objects.filter(cond)
     return qs.distinct() if narrow else qs
 

@@ -59,6 +59,13 @@ def remind_overdue_task() -> int:
 
 
 @shared_task(acks_late=True)
+def comment_reminders_task() -> int:
+    from .services.drafts import comment_requests_remind
+
+    return comment_requests_remind()
+
+
+@shared_task(acks_late=True)
 def webhook_scan_task() -> int:
     from .webhooks import webhook_scan
 

@@ -2,10 +2,17 @@
 from django.urls import path
 
 from . import views
+from .views import drafts
 
 app_name = "documents"
 
 urlpatterns = [
+    # Before incoming/<pk>/<action>: the division assignment, the handling slip, a unit's comment (issue 12).
+    path("incoming/<int:pk>/slip", drafts.incoming_slip, name="incoming_slip"),
+    path("incoming/<int:pk>/divisions", drafts.incoming_divisions, name="incoming_divisions"),
+    path("incoming/<int:pk>/divisions/<int:assignment_id>/hand-on", drafts.incoming_hand_on,
+         name="incoming_hand_on"),
+    path("incoming/<int:pk>/comment", drafts.incoming_comment, name="incoming_comment"),
     path("incoming/", views.incoming_list, name="incoming_list"),
     path("incoming/<int:pk>/", views.incoming_detail, name="incoming_detail"),
     path("incoming/<int:pk>/<slug:action>", views.incoming_action, name="incoming_action"),
@@ -29,4 +36,15 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read", views.notification_read, name="notifications_read"),
     path("unit/switch", views.switch_unit, name="switch_unit"),
+    # Drafts (issue 12): queues, a draft's page and actions, comments, version compare.
+    path("drafts/", drafts.draft_list, name="draft_list"),
+    path("drafts/new/", drafts.draft_create, name="draft_new"),
+    path("drafts/signing/", drafts.signing_setup, name="signing_setup"),
+    path("drafts/<int:pk>/", drafts.draft_detail, name="draft_detail"),
+    path("drafts/<int:pk>/compare", drafts.draft_compare, name="draft_compare"),
+    path("drafts/<int:pk>/v<int:number>.pdf", drafts.draft_version_file, name="draft_version_file"),
+    path("drafts/<int:pk>/comments.<str:fmt>", drafts.comment_table_export, name="comment_table_export"),
+    path("drafts/<int:pk>/<slug:action>", drafts.draft_action, name="draft_action"),
+    path("comment-requests/<int:pk>/<slug:action>", drafts.comment_request_action, name="comment_request_action"),
+    path("comments/<int:pk>/", drafts.comment_answer, name="comment_answer"),
 ]

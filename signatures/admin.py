@@ -17,8 +17,11 @@ from egov.core.admin import ServiceAdminMixin
 from .forms import CertificateImportForm, RevocationListUploadForm, TrustAnchorAddForm
 from .models import (
     Certificate,
+    Delegation,
     OCSPRecord,
+    PersonalSigningMethod,
     RevocationList,
+    SignatureImage,
     SigningKey,
     SigningTicket,
     TrustAnchor,
@@ -224,3 +227,29 @@ class SigningTicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["filename", "user", "status", "created_at", "expires_at"]
     list_filter = ["status"]
     exclude = ["token"]
+
+
+# --- personal signing (issue 12): visible here, changed through the pages' services -----------
+
+@admin.register(PersonalSigningMethod)
+class PersonalSigningMethodAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["user", "kind", "certificate", "token_label", "csc_service_url", "is_default", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "certificate"]
+
+
+@admin.register(SignatureImage)
+class SignatureImageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["unit", "kind", "user", "width", "height", "is_active", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["unit__name", "user__username"]
+    list_select_related = ["unit", "user", "uploaded_by"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["unit", "kind", "delegator", "delegate", "valid_from", "valid_to", "revoked_at"]
+    list_filter = ["kind"]
+    search_fields = ["unit__name", "delegator__username", "delegate__username"]
+    list_select_related = ["unit", "delegator", "delegate"]

@@ -14,7 +14,29 @@ __all__ = [
     "TicketStatus",
     "RevocationSource",
     "AuditVerb",
+    "PersonalMethod",
+    "ImageKind",
+    "DelegationKind",
 ]
+
+
+class PersonalMethod(models.TextChoices):
+    VGCA = "vgca", _("VGCA Sign Service in the browser (USB token)")
+    PKCS11 = "pkcs11", _("Token on the server (PKCS#11), PIN at signing")
+    REMOTE = "remote", _("Remote signing service (CSC API)")
+
+
+class ImageKind(models.TextChoices):
+    SIGNATURE = "signature", _("Signature image")
+    SEAL = "seal", _("Seal image")
+
+
+class DelegationKind(models.TextChoices):
+    """NĐ 30 Điều 13: who signs for whom; the prefix printed above the delegator's title."""
+
+    KT = "KT", _("KT. — a deputy signs for the head")
+    TL = "TL", _("TL. — signed by order")
+    TUQ = "TUQ", _("TUQ. — signed by written authorisation")
 
 
 class Verdict(models.TextChoices):
@@ -93,3 +115,8 @@ class AuditVerb(models.TextChoices):
     TICKET_DOWNLOADED = "signatures.ticket_downloaded", _("File to sign downloaded")
     TICKET_ACCEPTED = "signatures.ticket_accepted", _("Signed file accepted")
     TICKET_REJECTED = "signatures.ticket_rejected", _("Signed file refused")
+    METHOD_SET = "signatures.method_set", _("Personal signing method set")
+    IMAGE_UPLOADED = "signatures.image_uploaded", _("Signature image uploaded")
+    DELEGATION_CREATED = "signatures.delegation_created", _("Delegation to sign recorded")
+    DELEGATION_REVOKED = "signatures.delegation_revoked", _("Delegation to sign revoked")
+    PERSONAL_SIGNED = "signatures.personal_signed", _("Signed by the competent person")

@@ -70,3 +70,33 @@ def run_manage(*args: str, timeout: float = 300, env: dict | None = None):
                 "CELERY_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE + "-sub", **(env or {})}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def pki():
+    """The offline test PKI (egov/devtools/pki.py), built once per run."""
+    from egov.devtools.pki import TestPKI
+
+    return TestPKI()
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory, pki):
+    """
+    One SoftHSM2 token directory for the whole run, every token created before first use
+    (SoftHSM reads tokens once per process): ``egov-test`` holds the organisation key
+    (``orgkey``, PIN 246810), ``egov-person`` the competent person's key (``person``, PIN 112233).
+    """
+    import shutil
+
+    if shutil.which("softhsm2-util") is None:
+        message = "softhsm2-util is not installed (Debian packages in .ci/system-packages)"
+        if os.environ.get("CI") == "true" or os.environ.get("EGOV_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from egov.devtools.drafts import SoftHSM
+
+    return SoftHSM.once(tmp_path_factory.mktemp("softhsm"), {
+        "egov-test": {"pin": "246810", "keys": {"orgkey": pki.organisation.key_pem()}},
+        "egov-person": {"pin": "112233", "keys": {"person": pki.person.key_pem()}},
+    })

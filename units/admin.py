@@ -8,7 +8,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .choices import UnitKind
-from .models import Membership, Unit, UnitChange, UnitGroup
+from egov.core.admin import ServiceAdminMixin
+
+from . import services
+from .models import Division, Membership, Unit, UnitChange, UnitGroup
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -47,7 +50,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["unit"]
-    fields = ["unit", "role", "position", "is_active"]
+    fields = ["unit", "role", "position", "division", "is_division_head", "is_active"]
 
 
 class UnitChangeInline(admin.TabularInline):
@@ -93,13 +96,63 @@ class UnitAdmin(admin.ModelAdmin):
         return results, may_have_duplicates
 
 
+class DivisionMemberInline(admin.TabularInline):
+    model = Membership
+    fk_name = "division"
+    extra = 0
+    can_delete = False
+    fields = ["user", "role", "position", "is_division_head", "is_active"]
+    readonly_fields = fields
+    verbose_name = _("member")
+    verbose_name_plural = _("members (set a person's division on their membership)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Division)
+class DivisionAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Divisions are created and changed through the services (audit row, checks)."""
+
+    list_display = ["name", "short_name", "unit", "is_office", "is_active", "position"]
+    list_filter = ["is_office", "is_active"]
+    search_fields = ["name", "short_name", "unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+    inlines = [DivisionMemberInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["unit"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from egov.core.errors import ServiceError
+
+        try:
+            if change:
+                saved = services.division_update(division=obj, acting_user=request.user, name=obj.name,
+                                                 short_name=obj.short_name, is_office=obj.is_office,
+                                                 is_active=obj.is_active)
+            else:
+                saved = services.division_create(unit=obj.unit, name=obj.name, short_name=obj.short_name,
+                                                 is_office=obj.is_office, position=obj.position,
+                                                 acting_user=request.user)
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "unit", "role", "position", "is_active"]
-    list_filter = ["role", "is_active", "unit__kind"]
+    list_display = ["user", "unit", "role", "position", "division", "is_division_head", "is_active"]
+    list_filter = ["role", "is_active", "is_division_head", "unit__kind"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name", "unit__code"]
-    autocomplete_fields = ["user", "unit"]
-    list_select_related = ["user", "unit"]
+    autocomplete_fields = ["user", "unit", "division"]
+    list_select_related = ["user", "unit", "division"]
 
 
 @admin.register(UnitGroup)

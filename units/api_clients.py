@@ -30,6 +30,8 @@ SCOPE_ROLES: dict[str, tuple[str, ...]] = {
     Scope.DOCUMENTS_READ: (Role.LEADER,),          # unit-wide read of the inbox
     Scope.DOCUMENTS_SEND: (Role.CLERK,),           # create, issue and send are clerk work
     Scope.INBOX_ACT: (Role.CLERK, Role.LEADER),    # accept/reject (clerk), assign (leader)
+    Scope.DRAFTS_READ: (Role.SPECIALIST,),         # drafts of the unit are read by its members
+    Scope.DRAFTS_ACT: (Role.SPECIALIST,),          # an integrated system drafts; approvals stay personal
     Scope.UNITS_READ: (),
     Scope.SIGNATURES_VERIFY: (),
     Scope.WEBHOOKS_MANAGE: (),

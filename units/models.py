@@ -13,7 +13,7 @@ from .choices import ReorganisationAction, Role, UnitKind
 from egov.core.text import search_key
 from .validators import validate_unit_code
 
-__all__ = ["Unit", "UnitQuerySet", "Membership", "UnitChange", "UnitGroup"]
+__all__ = ["Unit", "UnitQuerySet", "Membership", "UnitChange", "UnitGroup", "Division"]
 
 PATH_STEP = 10  # width of one zero-padded primary key in Unit.path
 
@@ -139,8 +139,45 @@ class UnitGroup(models.Model):
         return self.name
 
 
+class Division(models.Model):
+    """
+    An inner division of a unit (Văn phòng, Phòng Tổ chức cán bộ, …). Local only: a division
+    has no agency code and is never addressed from outside; documents travel between units,
+    divisions only share the work inside one. Members are the memberships that name it; the
+    members flagged ``is_division_head`` are its heads (trưởng phòng, phó trưởng phòng). The
+    office division (``is_office``) checks the form (thể thức) of the unit's drafts.
+    Never deleted: a closed division is ``is_active=False`` so old assignments keep their name.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="divisions")
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=20,
+                                  help_text=_("Used as the drafting-unit part of notations, e.g. VP, TCCB."))
+    is_office = models.BooleanField(_("office"), default=False,
+                                    help_text=_("The office checks the form (thể thức) of the unit's drafts."))
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit", "position", "name", "pk"]
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "short_name"], name="units_division_unique_unit_short_name"),
+            models.UniqueConstraint(fields=["unit"], condition=Q(is_office=True, is_active=True),
+                                    name="units_division_one_office_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(models.Model):
-    """A user's role in a unit. A user may hold several roles in several units."""
+    """
+    A user's role in a unit. A user may hold several roles in several units. A membership may
+    name the division of the unit the person works in, and whether they head it.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
@@ -149,6 +186,9 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     position = models.CharField(_("position"), max_length=100, blank=True, help_text=_("e.g. Giám đốc, Chánh Văn phòng"))
     is_active = models.BooleanField(_("active"), default=True)
+    division = models.ForeignKey(Division, verbose_name=_("division"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="memberships")
+    is_division_head = models.BooleanField(_("heads the division"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -156,7 +196,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "unit", "role"], name="units_membership_unique_user_unit_role")
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="units_membership_unique_user_unit_role"),
+            models.CheckConstraint(condition=Q(is_division_head=False) | Q(division__isnull=False),
+                                   name="units_membership_head_has_division"),
         ]
 
     def __str__(self) -> str:

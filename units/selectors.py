@@ -20,6 +20,11 @@ __all__ = [
     "units_of_user",
     "user_has_role",
     "unit_members",
+    "divisions_of",
+    "division_members",
+    "user_division_ids",
+    "user_heads_division",
+    "unit_office",
 ]
 
 
@@ -111,3 +116,45 @@ def unit_members(*, unit_ids, roles) -> list[tuple[int, int]]:
     ids = [unit_ids] if isinstance(unit_ids, int) else list(unit_ids)
     return list(Membership.objects.filter(unit_id__in=ids, role__in=list(roles), is_active=True)
                 .order_by("unit_id", "user_id").values_list("unit_id", "user_id").distinct())
+
+
+# --- divisions ------------------------------------------------------------------------------
+
+def divisions_of(*, unit: Unit, active_only: bool = True):
+    """The divisions of ``unit`` in their display order (one query)."""
+    from .models import Division
+
+    qs = Division.objects.filter(unit=unit)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def division_members(*, division_ids, heads_only: bool = False) -> list[tuple[int, int]]:
+    """``(division_id, user_id)`` of the active members (or only the heads) of these divisions; one query."""
+    ids = [division_ids] if isinstance(division_ids, int) else list(division_ids)
+    qs = Membership.objects.filter(division_id__in=ids, is_active=True)
+    if heads_only:
+        qs = qs.filter(is_division_head=True)
+    return list(qs.order_by("division_id", "user_id").values_list("division_id", "user_id").distinct())
+
+
+def user_division_ids(*, user, unit: Unit, heads_only: bool = False) -> set[int]:
+    """The divisions of ``unit`` the user works in (or heads)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    qs = Membership.objects.filter(user=user, unit=unit, is_active=True, division__isnull=False)
+    if heads_only:
+        qs = qs.filter(is_division_head=True)
+    return set(qs.values_list("division_id", flat=True))
+
+
+def user_heads_division(*, user, division) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(user=user, division=division, is_division_head=True, is_active=True).exists()
+
+
+def unit_office(*, unit: Unit):
+    """The office division of ``unit`` (checks the form of drafts), or None."""
+    from .models import Division
+
+    return Division.objects.filter(unit=unit, is_office=True, is_active=True).first()

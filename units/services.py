@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from egov.core.audit import audit_record
 from egov.core.db import service
+from egov.core.errors import InvalidInput, PermissionDeniedError
 
 from .choices import AuditVerb, ReorganisationAction, Role
-from .models import PATH_STEP, Unit, UnitChange, UnitGroup
+from .models import PATH_STEP, Division, Membership, Unit, UnitChange, UnitGroup
 from .selectors import user_has_role
 
 __all__ = [
@@ -29,6 +30,9 @@ __all__ = [
     "unit_tree_rebuild",
     "unit_group_save",
     "unit_group_delete",
+    "division_create",
+    "division_update",
+    "division_member_set",
 ]
 
 TRACKED_FIELDS = (
@@ -298,3 +302,90 @@ def unit_group_delete(*, group: UnitGroup, acting_user) -> None:
     audit_record(actor=acting_user, unit=group.owner, verb=AuditVerb.UNIT_GROUP_DELETED, obj=group,
                  details={"name": group.name})
     group.delete()
+
+
+# --- divisions ------------------------------------------------------------------------------
+
+def _require_unit_admin(*, unit: Unit, acting_user) -> None:
+    if acting_user is None or getattr(acting_user, "is_superuser", False):
+        return  # management commands and the superuser
+    if not user_has_role(user=acting_user, unit=unit, roles=(Role.UNIT_ADMIN,)):
+        raise PermissionDeniedError(_("Only the administrators of %(unit)s manage its divisions.")
+                                    % {"unit": unit.name})
+
+
+def _division_clean(*, unit: Unit, name: str, short_name: str, is_office: bool, exclude_pk=None) -> tuple[str, str]:
+    name, short_name = (name or "").strip(), (short_name or "").strip()
+    if not name:
+        raise InvalidInput(_("Give the division a name."), field="name")
+    if not short_name:
+        raise InvalidInput(_("Give the division a short name (e.g. VP)."), field="short_name")
+    others = Division.objects.filter(unit=unit).exclude(pk=exclude_pk)
+    if others.filter(short_name=short_name).exists():
+        raise InvalidInput(_("%(unit)s already has a division named %(name)s.")
+                           % {"unit": unit.name, "name": short_name}, field="short_name")
+    if is_office and others.filter(is_office=True, is_active=True).exists():
+        raise InvalidInput(_("%(unit)s already has an office division.") % {"unit": unit.name}, field="is_office")
+    return name[:200], short_name[:20]
+
+
+@service
+def division_create(*, unit: Unit, name: str, short_name: str, acting_user=None, is_office: bool = False,
+                    position: int = 0) -> Division:
+    """A new division of ``unit`` (its administrators, or a management command)."""
+    _require_unit_admin(unit=unit, acting_user=acting_user)
+    name, short_name = _division_clean(unit=unit, name=name, short_name=short_name, is_office=is_office)
+    division = Division.objects.create(unit=unit, name=name, short_name=short_name, is_office=is_office,
+                                       position=position)
+    audit_record(actor=acting_user, unit=unit, verb=AuditVerb.DIVISION_CREATED, obj=division,
+                 details={"name": name, "short_name": short_name, "is_office": is_office})
+    return division
+
+
+@service
+def division_update(*, division: Division, acting_user=None, name: str | None = None, short_name: str | None = None,
+                    is_office: bool | None = None, is_active: bool | None = None) -> Division:
+    division = Division.objects.select_for_update(no_key=True).select_related("unit").get(pk=division.pk)
+    _require_unit_admin(unit=division.unit, acting_user=acting_user)
+    new_office = division.is_office if is_office is None else is_office
+    new_name, new_short = _division_clean(unit=division.unit, name=division.name if name is None else name,
+                                          short_name=division.short_name if short_name is None else short_name,
+                                          is_office=new_office and (division.is_active if is_active is None
+                                                                    else is_active),
+                                          exclude_pk=division.pk)
+    old = {"name": division.name, "short_name": division.short_name, "is_office": division.is_office,
+           "is_active": division.is_active}
+    division.name, division.short_name, division.is_office = new_name, new_short, new_office
+    if is_active is not None:
+        division.is_active = is_active
+    division.save()
+    audit_record(actor=acting_user, unit=division.unit, verb=AuditVerb.DIVISION_UPDATED, obj=division,
+                 details={"old": old, "new": {"name": division.name, "short_name": division.short_name,
+                                              "is_office": division.is_office, "is_active": division.is_active}})
+    return division
+
+
+@service
+def division_member_set(*, unit: Unit, user, division: Division | None, is_head: bool = False,
+                        acting_user=None) -> int:
+    """
+    Put ``user`` (who must hold a role in ``unit``) in ``division`` — as one of its heads when
+    ``is_head`` — or take them out of any division (``division=None``). Every membership the
+    user holds in the unit names the same division. Returns the memberships changed.
+    """
+    _require_unit_admin(unit=unit, acting_user=acting_user)
+    if division is not None and division.unit_id != unit.pk:
+        raise InvalidInput(_("The division %(division)s belongs to another unit.") % {"division": division.name},
+                           field="division")
+    if division is not None and not division.is_active:
+        raise InvalidInput(_("The division %(division)s is closed.") % {"division": division.name}, field="division")
+    rows = list(Membership.objects.select_for_update(no_key=True).filter(unit=unit, user=user, is_active=True)
+                .order_by("pk"))
+    if not rows:
+        raise InvalidInput(_("%(user)s holds no role in %(unit)s.") % {"user": user, "unit": unit.name},
+                           field="user")
+    head = bool(is_head and division is not None)
+    changed = Membership.objects.filter(pk__in=[m.pk for m in rows]).update(division=division, is_division_head=head)
+    audit_record(actor=acting_user, unit=unit, verb=AuditVerb.DIVISION_MEMBER_SET, obj=rows[0],
+                 details={"user": user.pk, "division": division.pk if division else None, "is_head": head})
+    return changed

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import drafts, views
 
 app_name = "documents-api"
 router = SimpleRouter()
@@ -9,4 +9,7 @@ router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("dispatches", views.DispatchViewSet, basename="dispatch")
 router.register("incoming", views.IncomingViewSet, basename="incoming")
 router.register("registers", views.RegisterViewSet, basename="register")
+router.register("drafts", drafts.DraftViewSet, basename="draft")
+router.register("comment-requests", drafts.CommentRequestViewSet, basename="comment-request")
+router.register("comment-targets", drafts.CommentTargetViewSet, basename="comment-target")
 urlpatterns = router.urls

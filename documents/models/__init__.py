@@ -2,3 +2,5 @@
 from .documents import *  # noqa: F401,F403
 from .registers import *  # noqa: F401,F403
 from .routing import *  # noqa: F401,F403
+from .divisions import *  # noqa: F401,F403
+from .drafts import *  # noqa: F401,F403

@@ -174,6 +174,9 @@ class IncomingAssignment(models.Model):
     assigned_at = models.DateTimeField(_("assigned at"))
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    division = models.ForeignKey("units.Division", verbose_name=_("through division"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+",
+                                 help_text=_("Set when the division head made this assignment."))
 
     class Meta:
         ordering = ["incoming", "role", "pk"]

@@ -1,6 +1,8 @@
 """Services of the documents app: every state change goes through one of these functions."""
 from .delivery import *  # noqa: F401,F403
 from .dispatches import *  # noqa: F401,F403
+from .divisions import *  # noqa: F401,F403
+from .drafts import *  # noqa: F401,F403
 from .drafting import *  # noqa: F401,F403
 from .notifications import *  # noqa: F401,F403
 from .registers import *  # noqa: F401,F403

@@ -115,6 +115,9 @@ def _check_editable(document: Document) -> None:
     if document.status != DocumentStatus.DRAFT:
         raise StateError(_("This document has been issued and can no longer be changed; "
                            "send an update, replacement or revocation document instead."))
+    from .drafts import draft_guard
+
+    draft_guard(document)  # a draft under approval changes through its own services (trail, re-approval)
 
 
 def _validate_fields(fields: dict, owner_unit: Unit) -> None:

@@ -190,7 +190,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
     # Verifications whose task was lost (broker down at upload time) are queued again.
     "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
+    # Comment requests on drafts: remind who has not answered as the deadline nears (docs/drafting.md).
+    "drafts-comment-reminders": {"task": "documents.tasks.comment_reminders_task", "schedule": 3600.0},
 }
+# --- Drafts (docs/drafting.md) ------------------------------------------------------------------
+DRAFTS_COMMENT_REMIND_DAYS = env.int("DRAFTS_COMMENT_REMIND_DAYS", default=1)
 CELERY_IMPORTS = ["egov.core.api.tasks"]  # egov.core.api is a package of the egov.core app: imported here
 # --- Signatures (docs/signatures.md) ---------------------------------------------------------
 SIGNATURES_NETWORK_FETCH = env.bool("SIGNATURES_NETWORK_FETCH", default=False)  # CRL refresh from distribution points

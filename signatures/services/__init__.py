@@ -28,7 +28,15 @@ __all__ = [
     "policy_allows_accept",
     "unit_policy_set",
     "organisation_sign_pdf",
+    *[
+        "SigningRefused", "signing_method_set", "signing_method_of", "signature_image_check",
+        "signature_image_upload", "signature_image_of", "delegation_create", "delegation_revoke",
+        "signing_authority", "signer_block", "personal_sign_pdf", "signature_box_for", "pdf_text",
+    ],
 ]
+_PERSONAL = {"SigningRefused", "signing_method_set", "signing_method_of", "signature_image_check",
+             "signature_image_upload", "signature_image_of", "delegation_create", "delegation_revoke",
+             "signing_authority", "signer_block", "personal_sign_pdf"}
 
 
 def __getattr__(name):
@@ -37,4 +45,12 @@ def __getattr__(name):
         from .signing import organisation_sign_pdf
 
         return organisation_sign_pdf
+    if name in _PERSONAL:
+        from . import personal
+
+        return getattr(personal, name)
+    if name in ("signature_box_for", "pdf_text"):
+        from . import placement
+
+        return getattr(placement, name)
     raise AttributeError(name)

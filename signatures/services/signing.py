@@ -206,7 +206,9 @@ def organisation_sign_pdf(
             mx0, my0, mx1, my1 = _page_box(writer.prev, on_page)
             rect = (round(mx1 - 200), round(my0 + 120), round(mx1 - 200 + SEAL_SIZE_PT), round(my0 + 120 + SEAL_SIZE_PT))
         seal = signing_key_seal(signing_key)
-        style = _text_style("%(org)s\n%(signed_at)s", font_size=6, with_seal=seal)
+        # The clerk's number, when given, is printed in the stamp too (drafts signed in person).
+        style = _text_style("%(org)s\n%(notation)s\n%(signed_at)s" if notation else "%(org)s\n%(signed_at)s",
+                            font_size=6, with_seal=seal)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -236,9 +238,16 @@ def organisation_sign_pdf(
 
 
 def signing_key_seal(signing_key: SigningKey) -> Path | io.BytesIO:
-    """The unit's seal image (default storage), else SIGNATURES_SEAL_IMAGE, else the sample seal."""
+    """The key's seal image, else the unit's uploaded seal, else SIGNATURES_SEAL_IMAGE, else the sample seal."""
     if signing_key.seal_path:
         with default_storage.open(signing_key.seal_path, "rb") as fh:
+            return io.BytesIO(fh.read())
+    from ..models import SignatureImage
+
+    image = SignatureImage.objects.filter(unit_id=signing_key.unit_id, kind="seal", user__isnull=True,
+                                          is_active=True).first()
+    if image is not None:  # the seal the unit administrator uploaded
+        with default_storage.open(image.path, "rb") as fh:
             return io.BytesIO(fh.read())
     configured = conf.seal_image_path()
     return Path(configured) if configured else DEFAULT_SEAL

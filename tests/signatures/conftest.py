@@ -1,5 +1,5 @@
 """
-Fixtures of the signatures tests: an offline PKI built once per session with
+Fixtures of the signatures tests (the offline PKI ``pki`` and ``softhsm`` are in tests/conftest.py): an offline PKI built once per session with
 ``cryptography`` (root → intermediate → leaves, CRLs, TSA, an unknown root), and a trust
 store loaded into the database through the services, as an administrator would.
 """
@@ -8,12 +8,7 @@ import shutil
 
 import pytest
 
-from egov.devtools.pki import TestPKI, make_pdf, sign_pdf
-
-
-@pytest.fixture(scope="session")
-def pki():
-    return TestPKI()
+from egov.devtools.pki import make_pdf, sign_pdf
 
 
 @pytest.fixture(scope="session")

@@ -60,21 +60,9 @@ def _softhsm_module() -> str:
 
 
 @pytest.fixture(scope="session")
-def softhsm_token(tmp_path_factory, pki):
-    """A SoftHSM2 token holding the organisation key (label 'orgkey', user PIN 246810)."""
-    util = require_tool("softhsm2-util")
-    root = tmp_path_factory.mktemp("softhsm")
-    (root / "tokens").mkdir()
-    conf = root / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    os.environ["SOFTHSM2_CONF"] = str(conf)  # read by the library at C_Initialize
-    key = root / "org-key.pem"
-    key.write_bytes(pki.organisation.key_pem())
-    run = lambda *a: subprocess.run([util, *a], check=True, capture_output=True, text=True)  # noqa: E731
-    run("--init-token", "--free", "--label", "egov-test", "--pin", "246810", "--so-pin", "13579113")
-    run("--import", str(key), "--token", "egov-test", "--label", "orgkey", "--id", "0a01", "--pin", "246810")
-    key.unlink()  # the private key now lives only in the token
-    return {"module": _softhsm_module(), "token": "egov-test", "key_label": "orgkey", "pin": "246810"}
+def softhsm_token(softhsm):
+    """The SoftHSM2 token holding the organisation key (label 'orgkey', user PIN 246810): tests/conftest.py."""
+    return {"module": softhsm.module, "token": "egov-test", "key_label": "orgkey", "pin": "246810"}
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ def seeded(django_db_setup, django_db_blocker):
         call_command("seed_demo", "--quiet-logins", "--force")
         yield
         Membership.objects.all().delete()
+        from units.models import Division
+
+        Division.objects.all().delete()  # the demo units' divisions (issue 12)
         from django.contrib.auth import get_user_model
 
         get_user_model().objects.all().delete()
@@ -64,6 +67,13 @@ def test_seed_is_rerunnable_and_creates_demo_users(seeded):
     assert Unit.objects.count() == before
     assert Membership.objects.filter(user__username="snv.vanthu", role="clerk", unit__short_name="SNV").exists()
     assert Membership.objects.values("unit").distinct().count() == 6
+    # every demo unit has its three divisions, the office first, and a head of the second (rerunnable)
+    from units.models import Division
+
+    assert Division.objects.filter(unit__short_name="SNV").count() == 3
+    assert Membership.objects.filter(user__username="snv.truongphong", is_division_head=True,
+                                     division__short_name="TCCB").exists()
+    assert Membership.objects.filter(user__username="snv.vanthu", division__is_office=True).exists()
 
 
 def test_seed_refuses_without_debug(settings):

@@ -7,6 +7,8 @@ class Scope(models.TextChoices):
     DOCUMENTS_READ = "documents:read", _("Read outgoing and incoming documents, dispatches, registers")
     DOCUMENTS_SEND = "documents:send", _("Draft, number, send, revoke/update/replace outgoing documents")
     INBOX_ACT = "inbox:act", _("Accept, reject, assign, report on and finish incoming documents")
+    DRAFTS_READ = "drafts:read", _("Read drafts, their versions, comments and trail")
+    DRAFTS_ACT = "drafts:act", _("Draft, comment, approve, sign and issue drafts (as the person acting)")
     UNITS_READ = "units:read", _("Read the unit directory")
     SIGNATURES_VERIFY = "signatures:verify", _("Verify signatures and read certificates")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Register webhooks and read their deliveries")

@@ -24,6 +24,18 @@ DEMO_UNITS_COMMON = [
 ]
 DEMO_COMMUNES_AFTER = [("xhn", "000.26.61.H41"), ("ptv", "000.17.62.H41")]   # xã Hưng Nguyên, phường Trường Vinh
 DEMO_COMMUNES_BEFORE = [("tthn", "000.01.37.H41"), ("xhd", "000.02.37.H41")]  # TT Hưng Nguyên, xã Hưng Đạo
+# Divisions of the demo units (short name, name, is the office). The leader heads no division;
+# the clerk works in the office, the specialist in the first specialised division, whose head
+# is the extra "truongphong" user.
+DEMO_DIVISIONS = {
+    "department": [("VP", "Văn phòng", True), ("TCCB", "Phòng Tổ chức cán bộ", False),
+                   ("KHTC", "Phòng Kế hoạch - Tài chính", False)],
+    "district_committee": [("VP", "Văn phòng HĐND và UBND", True), ("NV", "Phòng Nội vụ", False),
+                           ("TCKH", "Phòng Tài chính - Kế hoạch", False)],
+    "commune_committee": [("VP", "Văn phòng HĐND và UBND", True), ("KT", "Phòng Kinh tế", False),
+                          ("VHXH", "Phòng Văn hóa - Xã hội", False)],
+    "province_committee": [("HC", "Phòng Hành chính - Tổ chức", True), ("TH", "Phòng Tổng hợp", False)],
+}
 ROLE_SUFFIX = {Role.CLERK: "vanthu", Role.LEADER: "lanhdao", Role.SPECIALIST: "chuyenvien", Role.UNIT_ADMIN: "quantri"}
 
 
@@ -93,4 +105,37 @@ class Command(BaseCommand):
                     defaults={"position": leader_position if role == Role.LEADER else ""},
                 )
                 logins.append((username, unit.name, str(role.label)))
+            logins += self._divisions(unit, prefix, password)
         return logins
+
+    def _divisions(self, unit, prefix: str, password: str) -> list[tuple[str, str, str]]:
+        """The unit's divisions, the office's members, and a head of the first specialised division."""
+        from units.models import Division
+        from units.services import division_create, division_member_set
+
+        plan = DEMO_DIVISIONS.get(unit.kind) or DEMO_DIVISIONS["department"]
+        existing = {d.short_name: d for d in Division.objects.filter(unit=unit)}
+        divisions = []
+        for position, (short, name, is_office) in enumerate(plan):
+            division = existing.get(short) or division_create(unit=unit, name=name, short_name=short,
+                                                              is_office=is_office, position=position)
+            divisions.append(division)
+        office, first = divisions[0], divisions[1]
+        User = get_user_model()
+        members = {u.username: u for u in User.objects.filter(username__in=[
+            f"{prefix}.{ROLE_SUFFIX[Role.CLERK]}", f"{prefix}.{ROLE_SUFFIX[Role.SPECIALIST]}"])}
+        if f"{prefix}.vanthu" in members:
+            division_member_set(unit=unit, user=members[f"{prefix}.vanthu"], division=office)
+        if f"{prefix}.chuyenvien" in members:
+            division_member_set(unit=unit, user=members[f"{prefix}.chuyenvien"], division=first)
+        username = f"{prefix}.truongphong"
+        head, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": "Trưởng phòng", "last_name": first.short_name,
+                                         "email": f"{username}@demo.nghean.invalid"})
+        if created:
+            head.set_password(password)
+            head.save()
+        Membership.objects.get_or_create(user=head, unit=unit, role=Role.SPECIALIST,
+                                         defaults={"position": "Trưởng phòng"})
+        division_member_set(unit=unit, user=head, division=first, is_head=True)
+        return [(username, f"{unit.name} · {first.name}", "Trưởng phòng")]
