@@ -8,19 +8,27 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=2,
-             retry_backoff_max=120, retry_jitter=True, max_retries=8)
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=1,
+             retry_backoff_max=settings.DELIVERY_DB_RETRY_MAX, retry_jitter=False, max_retries=40)
 def deliver_local_batch_task(self, dispatch_ids: list[int]) -> int:
-    """Deliver a batch of local dispatches; a dispatch that keeps failing alone is marked retrying/failed."""
+    """
+    Deliver a batch of local dispatches; a dispatch that keeps failing alone is marked
+    retrying/failed. The worker first takes the lease on the batch (``dispatches_claim``,
+    committed on its own): if this worker dies, the sweeper re-enqueues the batch as soon as the
+    worker's heartbeat stops. A database outage retries the task every DELIVERY_DB_RETRY_MAX
+    seconds at most (after 40 tries the sweeper's safety net takes over).
+    """
     from .services.delivery import deliver_local_batch
-    from .services.dispatches import dispatch_record_failure
+    from .services.dispatches import dispatch_record_failure, dispatches_claim
 
     try:
+        dispatches_claim(dispatch_ids=dispatch_ids, worker=self.request.hostname or "")
         return deliver_local_batch(dispatch_ids=dispatch_ids)
     except (OperationalError, InterfaceError):
         raise  # the database itself is unwell: retry the whole batch later

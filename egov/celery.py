@@ -34,6 +34,14 @@ class HeartbeatStep(bootsteps.StartStopStep):
         if self.tref is not None:
             self.tref.cancel()
             self.tref = None
+        # h17: a worker that stops cleanly says so at once: /healthz and the sweeper's leases
+        # (docs/operations.md, "Recovery") do not wait for its heartbeat to go stale.
+        try:
+            from egov.core.services import worker_heartbeat_forget
+
+            worker_heartbeat_forget(hostname=worker.hostname)
+        except Exception:  # noqa: BLE001
+            pass
 
     @staticmethod
     def _beat(worker):

@@ -14,6 +14,7 @@ def pytest_configure(config):
     # A queue of our own: a worker started by this run never takes another run's tasks.
     queue = f"egov-test-{os.getpid()}"
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    settings.CELERY_QUEUE_PREFIX = f"{queue}."  # the queues per concern of this run (egov/core/queues.py)
     from egov.celery import app
 
     app.conf.task_default_queue = queue
@@ -67,7 +68,8 @@ def run_manage(*args: str, timeout: float = 300, env: dict | None = None):
 
     full_env = {**os.environ, "DATABASE_URL": database_url_of_current_connection(),
                 "DJANGO_SETTINGS_MODULE": "egov.settings.test", "EGOV_VAR_DIR": str(settings.VAR_DIR),
-                "CELERY_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE + "-sub", **(env or {})}
+                "CELERY_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE + "-sub",
+                "CELERY_QUEUE_PREFIX": settings.CELERY_TASK_DEFAULT_QUEUE + "-sub.", **(env or {})}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

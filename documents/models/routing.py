@@ -47,6 +47,10 @@ class Dispatch(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    # h17: the lease — the worker that took the latest message of this dispatch, and when. Held as long
+    # as that worker's heartbeat is fresh; the sweeper re-enqueues the work of a dead one at once.
+    claimed_by = models.CharField(_("claimed by"), max_length=255, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     consignment_id = models.UUIDField(_("consignment id"), default=uuid.uuid4, editable=False)

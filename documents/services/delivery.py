@@ -79,8 +79,15 @@ class LocalTransport(Transport):
         enqueue_local_delivery(dispatch_ids)
 
     def sweep(self, *, now) -> int:
+        # h17 (docs/operations.md, "Recovery"): the batches held by workers whose heartbeat stopped,
+        # and, when the delivery queue is empty, the unheld ones whose message the broker lost.
+        from egov.core.queues import queue_length
+        from egov.core.services import live_workers
+
+        waiting = queue_length("delivery")
         with service_atomic():
-            ids = dispatches_requeue_stuck(now=now, remote=False)
+            ids = dispatches_requeue_stuck(now=now, remote=False, live_workers=live_workers(),
+                                           queue_empty=waiting == 0)
             enqueue_local_delivery(ids)
         return len(ids)
 

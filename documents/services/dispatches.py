@@ -52,6 +52,7 @@ __all__ = [
     "dispatch_record_failure",
     "dispatch_retry",
     "dispatches_requeue_stuck",
+    "dispatches_claim",
     "dispatch_sweep",
     "status_emit",
 ]
@@ -239,20 +240,51 @@ def dispatch_retry(*, dispatch: Dispatch, acting_user) -> Dispatch:
 
 # --- the sweeper -------------------------------------------------------------------------------
 
-def dispatches_requeue_stuck(*, now, remote: bool = False, limit: int | None = None) -> list[int]:
+def dispatches_claim(*, dispatch_ids: list[int], worker: str, now=None) -> int:
     """
-    Claim dispatches whose delivery was asked for more than DELIVERY_STUCK_AFTER seconds ago
-    and is still not done (worker killed, broker down, message lost), and retrying ones that
-    are due; stamp them and write a ``requeued`` event and an audit row each. Rows are claimed
-    with SKIP LOCKED so concurrent sweepers split the work. Returns the ids to enqueue again
-    (the caller, a transport's sweep, enqueues them).
+    A worker took the message of these dispatches: it holds them (``claimed_by``) while its
+    heartbeat is fresh. Committed on its own, before the delivery transaction, so the sweeper
+    sees who holds what; rows being delivered right now (locked) are skipped. Not a state change.
+    """
+    if not dispatch_ids:
+        return 0
+    now = now or timezone.now()
+    table = Dispatch._meta.db_table
+    lock = " FOR NO KEY UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    placeholders = ",".join(["%s"] * len(dispatch_ids))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET claimed_by = %s, claimed_at = %s WHERE id IN ("
+            f"SELECT id FROM {table} WHERE id IN ({placeholders}) AND state IN (%s, %s, %s){lock})",
+            [worker[:255], now, *dispatch_ids, *UNFINISHED])
+        return cur.rowcount
+
+
+def dispatches_requeue_stuck(*, now, remote: bool = False, limit: int | None = None,
+                             live_workers: set[str] | None = None, queue_empty: bool = False) -> list[int]:
+    """
+    Claim dispatches whose delivery is not done and whose message is gone, and retrying ones
+    that are due; stamp them, drop their lease, and write a ``requeued`` event and an audit row
+    each. "Gone" (docs/operations.md, "Recovery"):
+    - held by a worker that is not in ``live_workers`` (its heartbeat stopped: killed, crashed);
+    - held by nobody, enqueued DELIVERY_LOST_AFTER seconds ago, while the delivery queue is
+      empty (``queue_empty``: the broker lost the message, e.g. restarted empty);
+    - and, whatever else, enqueued more than DELIVERY_STUCK_AFTER seconds ago (the safety net).
+    Rows are claimed with SKIP LOCKED (a batch being delivered is locked, so it is never taken)
+    and concurrent sweepers split the work. Returns the ids to enqueue again (the caller, a
+    transport's sweep, enqueues them).
     """
     stuck_before = now - timedelta(seconds=settings.DELIVERY_STUCK_AFTER)
     limit = limit or settings.DELIVERY_SWEEP_LIMIT
+    waiting = Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])
+    gone = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stuck_before)
+    if live_workers is not None:
+        gone |= ~Q(claimed_by="") & ~Q(claimed_by__in=sorted(live_workers))
+    if queue_empty:
+        gone |= Q(claimed_by="", enqueued_at__lt=now - timedelta(seconds=settings.DELIVERY_LOST_AFTER))
     with service_atomic():
         qs = (Dispatch.objects.filter(is_remote=remote)
-              .filter(Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])
-                      & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stuck_before))
+              .filter(waiting & gone
                       | Q(state=DeliveryState.RETRYING, next_attempt_at__lte=now)
                       & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=F("next_attempt_at"))))
               .exclude(state_reason=NO_TRANSPORT_REASON)
@@ -263,7 +295,7 @@ def dispatches_requeue_stuck(*, now, remote: bool = False, limit: int | None = N
         if not rows:
             return []
         ids = [pk for pk, _s, _st in rows]
-        Dispatch.objects.filter(pk__in=ids).update(enqueued_at=now)
+        Dispatch.objects.filter(pk__in=ids).update(enqueued_at=now, claimed_by="", claimed_at=None)
         DispatchEvent.objects.bulk_create(
             [DispatchEvent(dispatch_id=pk, kind=EventKind.TRANSPORT, code=REQUEUED, at=now, actor_name=_system(),
                            note=_("Queued again by the sweeper (was %(state)s)") % {"state": state})

@@ -15,6 +15,17 @@ def worker_heartbeat_record(*, hostname: str) -> None:
     WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
 
 
+def worker_heartbeat_forget(*, hostname: str) -> None:
+    """A worker stopping cleanly: it is no longer alive (health, leases) from now on."""
+    WorkerHeartbeat.objects.filter(hostname=hostname).delete()
+
+
+def live_workers() -> set[str]:
+    """Hostnames of the workers whose heartbeat is younger than WORKER_STALE_AFTER."""
+    fresh_after = timezone.now() - timedelta(seconds=settings.WORKER_STALE_AFTER)
+    return set(WorkerHeartbeat.objects.filter(seen_at__gte=fresh_after).values_list("hostname", flat=True))
+
+
 def health_check() -> dict:
     """
     Database reachable, broker reachable, a worker seen within WORKER_STALE_AFTER seconds.

@@ -60,7 +60,8 @@ class PortalInstance:
 
     def env(self) -> dict:
         return {**os.environ, "DATABASE_URL": self.database_url, "CELERY_BROKER_URL": self.broker_url,
-                "CELERY_DEFAULT_QUEUE": self.queue, "EGOV_VAR_DIR": str(self.root),
+                "CELERY_DEFAULT_QUEUE": self.queue, "CELERY_QUEUE_PREFIX": f"{self.queue}.",
+                "EGOV_VAR_DIR": str(self.root),
                 "DJANGO_SETTINGS_MODULE": "egov.settings.test", "FEDERATION_PEER_CODE": self.peer_code,
                 "DELIVERY_BACKOFF_BASE": "1", "DELIVERY_BACKOFF_MAX": "3", "WORKER_HEARTBEAT_SECONDS": "2",
                 "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-only-secret-key"),
@@ -147,7 +148,7 @@ class PortalInstance:
         log_path = self.root / "worker.log"
         log = open(log_path, "ab")
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "egov", "worker", "-l", "info", "-Q", self.queue, "-c", "2",
+            [sys.executable, "-m", "celery", "-A", "egov", "worker", "-l", "info", "-c", "2",  # every queue of its prefix
              "-n", f"{self.queue}@egov", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=settings.BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout

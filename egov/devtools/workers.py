@@ -1,8 +1,9 @@
 """
 Starting and stopping real Celery worker processes from Python: used by the test suite's
 worker fixture, the fault-injection command and the benchmarks. The worker gets the same
-database and broker as the caller (or the ones given) and its own queue name, so concurrent
-test runs on one machine never steal each other's tasks.
+database and broker as the caller (or the ones given) and its own queue names (the default
+queue and CELERY_QUEUE_PREFIX + each concern), so concurrent test runs on one machine never
+steal each other's tasks. ``concerns`` limits it to a group of queues (a worker per group).
 """
 from __future__ import annotations
 
@@ -36,8 +37,12 @@ class WorkerProcess:
 
     def __init__(self, *, queue: str | None = None, concurrency: int = 2, broker_url: str | None = None,
                  database_url: str | None = None, extra_env: dict | None = None, log_path: str | None = None,
-                 pool: str = "prefork"):
+                 pool: str = "prefork", prefix: str | None = None, concerns: list[str] | None = None):
         self.queue = queue or settings.CELERY_TASK_DEFAULT_QUEUE
+        if prefix is None:
+            prefix = settings.CELERY_QUEUE_PREFIX if self.queue == settings.CELERY_TASK_DEFAULT_QUEUE else f"{self.queue}."
+        self.prefix = prefix
+        self.concerns = concerns
         self.concurrency = concurrency
         self.broker_url = broker_url or settings.CELERY_BROKER_URL
         self.database_url = database_url or database_url_of_current_connection()
@@ -49,21 +54,26 @@ class WorkerProcess:
 
     def env(self) -> dict:
         env = {**os.environ, "DATABASE_URL": self.database_url, "CELERY_BROKER_URL": self.broker_url,
-               "CELERY_DEFAULT_QUEUE": self.queue, "EGOV_VAR_DIR": str(settings.VAR_DIR),
-               "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "egov.settings.local"),
-               "WORKER_HEARTBEAT_SECONDS": "2"}
+               "CELERY_DEFAULT_QUEUE": self.queue, "CELERY_QUEUE_PREFIX": self.prefix,
+               "EGOV_VAR_DIR": str(settings.VAR_DIR),
+               "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "egov.settings.local")}
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 60) -> "WorkerProcess":
+    def queues(self) -> list[str]:
+        return [self.queue if c == "default" else f"{self.prefix}{c}"
+                for c in (self.concerns or settings.CELERY_QUEUE_CONCERNS)]
+
+    def start(self, timeout: float = 60, wait: bool = True) -> "WorkerProcess":
         Path(self.log_path).parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        cmd = [sys.executable, "-m", "celery", "-A", "egov", "worker", "-l", "info", "-Q", self.queue,
+        cmd = [sys.executable, "-m", "celery", "-A", "egov", "worker", "-l", "info", "-Q", ",".join(self.queues()),
                "-c", str(self.concurrency), "-n", self.hostname, "-P", self.pool, "--without-gossip",
                "--without-mingle", "--without-heartbeat"]
         self.proc = subprocess.Popen(cmd, env=self.env(), cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        self.wait_ready(timeout)
+        if wait:
+            self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout: float) -> None:

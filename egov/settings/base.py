@@ -158,9 +158,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _sub in ("queue", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.split(":", 1)[0] in ("amqp", "amqps", "pyamqp"):
+    # h17: RabbitMQ — publisher confirms (a publish returns once the broker has the message);
+    # quorum queues (replicated, durable) are set in the "queues per concern" block below.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 else:
     # Redis: a message not acknowledged within an hour is redelivered (acks_late).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # h17: a worker or beat that lost the broker tries again every second (kombu's default backs
+    # off to 30 s), so it is back within a second of the broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"interval_start": 0.5, "interval_step": 0.5, "interval_max": 1.0})
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -179,8 +187,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 # already committed and the sweeper enqueues them later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE: dict = {
+    # h17: every 2 s, so that work a dead worker held or a lost message carried is back in seconds.
     "sweep-dispatches": {"task": "documents.tasks.sweep_dispatches_task",
-                         "schedule": env.float("DELIVERY_SWEEP_EVERY", default=15.0)},
+                         "schedule": env.float("DELIVERY_SWEEP_EVERY", default=2.0),
+                         "options": {"expires": 10}},
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
     "webhook-scan": {"task": "documents.tasks.webhook_scan_task",
                      "schedule": env.float("WEBHOOK_SCAN_EVERY", default=5.0)},
@@ -212,8 +222,56 @@ SIGNATURES_MAX_FILE_BYTES = env.int("SIGNATURES_MAX_FILE_BYTES", default=50 * 10
 SIGNATURES_STAMP_FONT = env.str("SIGNATURES_STAMP_FONT", default="") or None  # font of the organisation stamp
 SIGNATURES_SEAL_IMAGE = env.str("SIGNATURES_SEAL_IMAGE", default="") or None  # seal image of the stamp
 # A worker writes a heartbeat row this often; /healthz wants one younger than WORKER_STALE_AFTER.
-WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=10)
-WORKER_STALE_AFTER = env.int("WORKER_STALE_AFTER", default=60)
+# h17: the heartbeat is also the lease on the batches a worker holds (docs/operations.md, "Recovery"):
+# a worker silent for WORKER_STALE_AFTER seconds is dead, and the sweeper re-enqueues its work.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=2)
+WORKER_STALE_AFTER = env.int("WORKER_STALE_AFTER", default=6)
+
+# --- h17: queues per concern, brokers, recovery (docs/operations.md) -------------------------
+# Queue names are CELERY_QUEUE_PREFIX + concern; "default" is CELERY_TASK_DEFAULT_QUEUE
+# (housekeeping: sweepers, reminders, purges). Routing: egov.celery.route_task.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ROUTES = ("egov.core.queues.route_task",)
+CELERY_QUEUE_CONCERNS = ("delivery", "status", "transport", "signatures", "reports", "webhooks", "default")
+CELERY_QUEUE_ROUTES = (  # (glob on the task name, concern): first match wins
+    ("*sweep*", "default"),
+    ("*purge*", "default"),
+    ("documents.tasks.deliver_*", "delivery"),
+    ("*status*", "status"),
+    ("documents.federation.*", "transport"),
+    ("*axis*", "transport"),
+    ("*hub*", "transport"),
+    ("signatures.*", "signatures"),
+    ("*report*", "reports"),
+    ("*extract*", "reports"),
+    ("*export*", "reports"),
+    ("*webhook*", "webhooks"),
+    ("*notification*", "webhooks"),
+)
+_IS_AMQP = CELERY_BROKER_URL.split(":", 1)[0] in ("amqp", "amqps", "pyamqp")
+
+
+def _queues(prefix: str, default: str) -> list:
+    """The queues a worker without -Q consumes: every concern (declared as create_missing would)."""
+    from kombu import Exchange, Queue
+
+    names = [default if c == "default" else prefix + c for c in CELERY_QUEUE_CONCERNS]
+    args = {"x-queue-type": "quorum"} if _IS_AMQP else None
+    return [Queue(n, Exchange(n), routing_key=n, queue_arguments=args) for n in names]
+
+
+CELERY_TASK_QUEUES = _queues(CELERY_QUEUE_PREFIX, CELERY_TASK_DEFAULT_QUEUE)
+if _IS_AMQP:
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"          # replicated, durable; survive a broker restart
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+    CELERY_WORKER_DETECT_QUORUM_QUEUES = True
+    CELERY_BROKER_HEARTBEAT = env.int("CELERY_BROKER_HEARTBEAT", default=10)
+# A local dispatch nobody holds (no live worker's lease), enqueued this many seconds ago, while
+# the delivery queue is empty, was lost with its message (broker restarted empty): re-enqueued.
+DELIVERY_LOST_AFTER = env.int("DELIVERY_LOST_AFTER", default=5)
+# A delivery task that meets a database outage retries with backoff capped at this many seconds,
+# so that delivery resumes within seconds of the database being back.
+DELIVERY_DB_RETRY_MAX = env.int("DELIVERY_DB_RETRY_MAX", default=3)
 
 # --- Documents and delivery ----------------------------------------------------------------
 DOCUMENTS_MAX_ATTACHMENT_BYTES = env.int("DOCUMENTS_MAX_ATTACHMENT_BYTES", default=50 * 1024 * 1024)

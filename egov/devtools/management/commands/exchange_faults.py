@@ -1,158 +1,277 @@
 """
-python manage.py exchange_faults --scenario kill-worker|stop-broker [--json]
+python manage.py exchange_faults --scenario all|kill-worker|broker-restart|db-restart|worker-db-down
+                                 [--broker redis|rabbitmq] [--json]
 
-Fault injection against real processes:
-- kill-worker: a province-wide send; the worker is SIGKILLed (with its pool) as soon as the
-  first deliveries land; a new worker is started and the sweeper runs → every dispatch must end
-  delivered exactly once.
-- stop-broker: a private Redis is started for the run; 20 sends, with Redis stopped for sends
-  6–15 and started again (empty, as after a crash without persistence) → every dispatch
-  delivered exactly once, none lost.
-Exit status 0 only when every dispatch was delivered exactly once. Uses the configured database.
+Fault injection against real processes, with the portal's default recovery settings (the
+sweeper on beat every DELIVERY_SWEEP_EVERY s, leases tied to the worker heartbeat, …; see
+docs/operations.md "Recovery"). Everything runs on servers of its own, started for the run and
+removed afterwards — a private PostgreSQL cluster, and a private Redis or RabbitMQ node — so
+the machine's shared servers are never stopped. Real worker and beat processes.
+
+- kill-worker: two workers; a province-wide send; one worker is SIGKILLed (with its pool) as
+  soon as the first deliveries land. The other carries on; the batch the dead one held is
+  re-enqueued when its heartbeat stops. recover_seconds counts from the kill.
+- broker-restart (alias stop-broker): 20 sends; the broker is killed before send 6 and
+  started again before send 16 (Redis: empty, as after a crash without persistence;
+  RabbitMQ: the same node, its quorum queues kept). From the restart.
+- db-restart: three province sends; PostgreSQL is stopped (immediate: a crash) as the first
+  deliveries land and started again 3 s later. From the restart.
+- worker-db-down: a province send waits in the queue; PostgreSQL is stopped; a worker is
+  started (it cannot reach the database); PostgreSQL is started 3 s later. From the restart.
+
+Each scenario checks "delivered exactly once" (no loss, no duplicate) and prints
+``recover_seconds``: from the failed component being back (or the kill) until every dispatch of
+the scenario has arrived. Exit status 0 only when every scenario delivered exactly once.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
-import shutil
-import socket
+import signal
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError, connection
 
 from egov.devtools.exchange import SEND_DAY, delivery_report, ensure_clerk, ensure_province, issue_document
+from egov.devtools.servers import (BeatProcess, PrivatePostgres, PrivateRabbit, PrivateRedis, ServerUnavailable,
+                                   free_port)
 from egov.devtools.workers import WorkerProcess, wait_until
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SCENARIOS = ("kill-worker", "broker-restart", "db-restart", "worker-db-down")
+DB_NAME = "egov_faults"
 
 
-class PrivateRedis:
-    """A throw-away redis-server on a free loopback port (never the machine's shared Redis)."""
+def _robust(fn, default=None):
+    """Run a query; while the database is down answer ``default`` (and drop the broken connection)."""
+    try:
+        return fn()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return default
 
-    def __init__(self):
-        if shutil.which("redis-server") is None:
-            raise CommandError("redis-server is not installed")
-        self.port = _free_port()
-        self.dir = tempfile.mkdtemp(prefix="egov-redis-")
-        self.proc = None
 
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+def _exactly_once(docs) -> bool:
+    return bool(_robust(lambda: delivery_report(docs)["exactly_once"], False))
 
-    def start(self):
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", self.dir],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
 
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+def _requeued(docs) -> int:
+    from documents.models import DispatchEvent
+    from documents.services.dispatches import REQUEUED
 
-        def up():
-            try:
-                return client.ping()
-            except Exception:  # noqa: BLE001
-                return False
-
-        if not wait_until(up, timeout=10, interval=0.05):
-            raise CommandError("private redis did not start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()  # a crash, not a clean shutdown
-            self.proc.wait(5)
+    return DispatchEvent.objects.filter(dispatch__document__in=docs, code=REQUEUED).count()
 
 
 class Command(BaseCommand):
-    help = "Kill the worker or stop the broker in the middle of sends; check every dispatch is delivered exactly once."
+    help = "Kill workers, broker and database in the middle of sends; check delivery exactly once and recovery time."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scenario", choices=["kill-worker", "stop-broker"], required=True)
+        parser.add_argument("--scenario", choices=[*SCENARIOS, "all", "stop-broker"], default="all")
+        parser.add_argument("--broker", choices=["redis", "rabbitmq"], default="redis")
         parser.add_argument("--json", action="store_true", dest="as_json")
-        parser.add_argument("--timeout", type=float, default=180)
+        parser.add_argument("--timeout", type=float, default=120, help="seconds each scenario may take to recover")
+        parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)  # runs on the private servers
 
-    def handle(self, *args, scenario, as_json: bool, timeout: float, **options):
-        from documents.services import dispatch_sweep
+    # --- outer process: choose ports, run the inner process on them, clean up ---------------
 
-        # The sweeper is driven from here (as beat would), with a short "stuck" threshold.
-        settings.DELIVERY_STUCK_AFTER = 2
-        unit = ensure_province()
-        clerk = ensure_clerk(unit, "faults.vanthu")
-        started = time.monotonic()
-        if scenario == "kill-worker":
-            result = self._kill_worker(unit, clerk, timeout, dispatch_sweep)
+    def handle(self, *args, scenario, broker, as_json, timeout, inner, **options):
+        if scenario == "stop-broker":
+            scenario = "broker-restart"
+        if inner:
+            return self._inner(scenario, broker, as_json, timeout)
+        spec = {"pg_port": free_port(), "pg_root": tempfile.mkdtemp(prefix="egov-faults-pg-"),
+                "broker": broker, "broker_port": free_port()}
+        broker_url = (f"redis://127.0.0.1:{spec['broker_port']}/0" if broker == "redis"
+                      else f"amqp://guest:guest@127.0.0.1:{spec['broker_port']}//")
+        env = {**os.environ, "EGOV_FAULTS_SPEC": json.dumps(spec),
+               "DATABASE_URL": f"postgres://postgres@127.0.0.1:{spec['pg_port']}/{DB_NAME}",
+               "CELERY_BROKER_URL": broker_url, "CELERY_DEFAULT_QUEUE": "faults", "CELERY_QUEUE_PREFIX": "faults."}
+        for key in [k for k in env if k.startswith(("DELIVERY_", "WORKER_"))]:
+            del env[key]  # the default recovery settings, whatever the caller's environment says
+        cmd = [sys.executable, "manage.py", "exchange_faults", "--inner", "--scenario", scenario, "--broker", broker,
+               "--timeout", str(timeout)] + (["--json"] if as_json else [])
+        proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            out, _err = proc.communicate(timeout=timeout * 4 * len(SCENARIOS) + 300)
+        except subprocess.TimeoutExpired:
+            out = ""
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            PrivatePostgres(spec["pg_port"], spec["pg_root"]).destroy()  # whatever the inner process left
+        self.stdout.write(out.rstrip("\n"))
+        if proc.returncode != 0:
+            raise CommandError(f"fault scenario {scenario} on {broker} failed (exit {proc.returncode})")
+
+    # --- inner process: the servers are ours ---------------------------------------------------
+
+    def _inner(self, scenario, broker, as_json, timeout):
+        spec = json.loads(os.environ["EGOV_FAULTS_SPEC"])
+        self.pg = PrivatePostgres(spec["pg_port"], spec["pg_root"]).init()
+        self.pg.start()
+        self.pg.create_database(DB_NAME)
+        try:
+            self.broker = (PrivateRedis(spec["broker_port"]) if broker == "redis" else PrivateRabbit(spec["broker_port"]))
+        except ServerUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+        self.broker.start()
+        self.var = Path(tempfile.mkdtemp(prefix="egov-faults-"))
+        self.timeout = timeout
+        try:
+            call_command("migrate", verbosity=0)
+            unit = ensure_province()
+            clerk = ensure_clerk(unit, "faults.vanthu")
+            names = SCENARIOS if scenario == "all" else (scenario,)
+            results = {}
+            for name in names:
+                started = time.monotonic()
+                result = getattr(self, "_" + name.replace("-", "_"))(unit, clerk)
+                result["seconds"] = round(time.monotonic() - started, 2)
+                result["recovered_within_10s"] = result["exactly_once"] and result["recover_seconds"] <= 10
+                results[name] = result
+        finally:
+            self.broker.destroy()
+            self.pg.stop("immediate")
+        ok = all(r["exactly_once"] for r in results.values())
+        if scenario == "all":
+            out = {"broker": broker, "scenarios": results, "exactly_once": ok,
+                   "recover_seconds": {k: v["recover_seconds"] for k, v in results.items()},
+                   "max_recover_seconds": max(v["recover_seconds"] for v in results.values())}
         else:
-            result = self._stop_broker(unit, clerk, timeout, dispatch_sweep)
-        result["scenario"] = scenario
-        result["seconds"] = round(time.monotonic() - started, 2)
-        out = json.dumps(result, ensure_ascii=False)
-        self.stdout.write(out if as_json else f"{scenario}: {out}")
-        if not result["exactly_once"]:
+            out = {"scenario": scenario, "broker": broker, **results[scenario]}
+        text = json.dumps(out, ensure_ascii=False)
+        self.stdout.write(text if as_json else f"{scenario}: {text}")
+        if not ok:
             raise CommandError("not every dispatch was delivered exactly once")
 
-    def _drain(self, docs, timeout, sweep):
-        def done():
-            sweep()
-            return delivery_report(docs)["exactly_once"]
+    def _env(self) -> dict:
+        return {**os.environ, "EGOV_VAR_DIR": str(settings.VAR_DIR),
+                "DATABASE_URL": os.environ["DATABASE_URL"], "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"]}
 
-        wait_until(done, timeout=timeout, interval=1.0)
-        return delivery_report(docs)
+    def _worker(self, concurrency=1) -> WorkerProcess:
+        return WorkerProcess(concurrency=concurrency, log_path=str(self.var / f"worker-{time.monotonic_ns()}.log"))
 
-    def _kill_worker(self, unit, clerk, timeout, sweep):
+    def _beat(self) -> BeatProcess:
+        return BeatProcess(self._env(), str(self.var / "beat.log")).start()
+
+    def _wait_delivered(self, docs, since: float) -> tuple[dict, float]:
+        wait_until(lambda: _exactly_once(docs), timeout=self.timeout, interval=0.05)
+        recover = time.monotonic() - since
+        report = _robust(lambda: delivery_report(docs), {"exactly_once": False})
+        return report, round(recover, 2)
+
+    # --- the scenarios ----------------------------------------------------------------------
+
+    def _kill_worker(self, unit, clerk):
         from documents.models import Dispatch
         from documents.services import document_send
+        from egov.core.services import live_workers
 
-        settings.DELIVERY_BATCH_SIZE = 5  # many small tasks, so the kill lands in the middle
         doc = issue_document(unit, clerk, "Kiểm thử: dừng đột ngột tiến trình xử lý nền")
-        first = WorkerProcess(concurrency=1).start()
-        dispatches = document_send(document=doc, acting_user=clerk, groups=["province"], on=SEND_DAY)
-        total = len(dispatches)
-        delivered = Dispatch.objects.filter(document=doc, state="delivered")
-        wait_until(lambda: delivered.exists(), timeout=60, interval=0.002)
-        first.kill()
-        at_kill = delivered.count()
-        second = WorkerProcess(concurrency=2).start()
+        victim, other = self._worker().start(), self._worker().start()
+        beat = self._beat()
         try:
-            report = self._drain([doc], timeout, sweep)
+            total = len(document_send(document=doc, acting_user=clerk, groups=["province"], on=SEND_DAY))
+            delivered = Dispatch.objects.filter(document=doc, state="delivered")
+            # Mid-batch: the victim holds a batch it has not delivered yet.
+            held = Dispatch.objects.filter(document=doc, claimed_by=victim.hostname).exclude(state="delivered")
+            wait_until(lambda: held.exists(), timeout=60, interval=0.002)
+            victim.kill()
+            killed_at = time.monotonic()
+            at_kill = delivered.count()
+            wait_until(lambda: victim.hostname not in live_workers(), timeout=60, interval=0.1)
+            dead_seen = round(time.monotonic() - killed_at, 2)
+            report, recover = self._wait_delivered([doc], killed_at)
         finally:
-            second.stop()
-        report.update({"delivered_before_kill": at_kill, "killed_mid_send": 0 < at_kill < total})
+            other.stop()
+            beat.stop()
+        report.update({"delivered_before_kill": at_kill, "killed_mid_send": at_kill < total,
+                       "worker_seen_dead_seconds": dead_seen, "recover_seconds": recover,
+                       "requeued": _requeued([doc])})
         report["exactly_once"] = report["exactly_once"] and report["killed_mid_send"]
         return report
 
-    def _stop_broker(self, unit, clerk, timeout, sweep):
+    def _broker_restart(self, unit, clerk):
         from documents.services import document_send
-        from egov.celery import app
 
-        redis = PrivateRedis()
-        redis.start()
-        # Celery reads CELERY_BROKER_URL from the environment before its own settings; nothing
-        # has been published by this process yet, so the producer connects to the private Redis.
-        os.environ["CELERY_BROKER_URL"] = redis.url
-        app.conf.broker_transport_options = {"visibility_timeout": 3600}
-        assert app.connection_for_write().as_uri().endswith(f":{redis.port}/0")
-        worker = WorkerProcess(concurrency=2, broker_url=redis.url).start()
-        docs, sent_while_down = [], 0
+        worker = self._worker(concurrency=2).start()
+        beat = self._beat()
+        docs, sent_while_down, back_at = [], 0, None
         try:
             for i in range(20):
                 if i == 5:
-                    redis.stop()
+                    self.broker.kill()
                 if i == 15:
-                    redis.start()
+                    self.broker.start()
+                    back_at = time.monotonic()
                 doc = issue_document(unit, clerk, f"Kiểm thử: mất kết nối hàng đợi, lần gửi {i + 1}")
                 document_send(document=doc, acting_user=clerk, groups=["departments", "districts"], on=SEND_DAY)
                 docs.append(doc)
                 sent_while_down += 5 <= i < 15
-            report = self._drain(docs, timeout, sweep)
+            report, recover = self._wait_delivered(docs, back_at)
         finally:
             worker.stop()
-            redis.stop()
-        report.update({"sends": len(docs), "sent_while_broker_down": sent_while_down})
+            beat.stop()
+        report.update({"sends": len(docs), "sent_while_broker_down": sent_while_down, "recover_seconds": recover,
+                       "requeued": _requeued(docs)})
+        return report
+
+    def _db_restart(self, unit, clerk):
+        from documents.models import Dispatch
+        from documents.services import document_send
+
+        docs = [issue_document(unit, clerk, f"Kiểm thử: dừng cơ sở dữ liệu, lần gửi {i + 1}") for i in range(3)]
+        worker = self._worker(concurrency=2).start()
+        beat = self._beat()
+        try:
+            total = 0
+            for doc in docs:
+                total += len(document_send(document=doc, acting_user=clerk, groups=["province"], on=SEND_DAY))
+            delivered = Dispatch.objects.filter(document__in=docs, state="delivered")
+            wait_until(lambda: delivered.exists(), timeout=60, interval=0.002)
+            self.pg.stop("immediate")
+            connection.close()
+            time.sleep(3)
+            self.pg.start()
+            back_at = time.monotonic()
+            at_stop = _robust(lambda: delivered.count(), -1)
+            report, recover = self._wait_delivered(docs, back_at)
+        finally:
+            worker.stop()
+            beat.stop()
+        report.update({"delivered_when_stopped_at_most": at_stop, "recover_seconds": recover,
+                       "stopped_mid_send": 0 <= at_stop < total, "requeued": _requeued(docs)})
+        return report
+
+    def _worker_db_down(self, unit, clerk):
+        from documents.services import document_send
+
+        doc = issue_document(unit, clerk, "Kiểm thử: khởi động tiến trình nền khi cơ sở dữ liệu ngừng")
+        beat = self._beat()
+        worker = self._worker(concurrency=2)
+        try:
+            document_send(document=doc, acting_user=clerk, groups=["province"], on=SEND_DAY)  # queued, no worker yet
+            self.pg.stop("fast")
+            connection.close()
+            worker.start(wait=False)
+            log = Path(worker.log_path)
+            started = wait_until(lambda: log.exists() and b" ready." in log.read_bytes(), timeout=60, interval=0.1)
+            time.sleep(3)  # the worker takes the messages and meets the outage
+            self.pg.start()
+            back_at = time.monotonic()
+            report, recover = self._wait_delivered([doc], back_at)
+        finally:
+            worker.stop()
+            beat.stop()
+        report.update({"worker_started_while_db_down": started,
+                       "recover_seconds": recover, "requeued": _requeued([doc])})
         return report
