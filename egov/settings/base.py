@@ -266,9 +266,13 @@ if _IS_AMQP:
     CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
     CELERY_WORKER_DETECT_QUORUM_QUEUES = True
     CELERY_BROKER_HEARTBEAT = env.int("CELERY_BROKER_HEARTBEAT", default=10)
+# Beat on several machines: one leads at a time (PostgreSQL advisory lock, egov/core/beat.py); the
+# others try again every BEAT_LEADER_RETRY seconds.
+CELERY_BEAT_SCHEDULER = "egov.core.beat:LeaderScheduler"
+BEAT_LEADER_RETRY = env.float("BEAT_LEADER_RETRY", default=2.0)
 # A local dispatch nobody holds (no live worker's lease), enqueued this many seconds ago, while
 # the delivery queue is empty, was lost with its message (broker restarted empty): re-enqueued.
-DELIVERY_LOST_AFTER = env.int("DELIVERY_LOST_AFTER", default=5)
+DELIVERY_LOST_AFTER = env.int("DELIVERY_LOST_AFTER", default=3)
 # A delivery task that meets a database outage retries with backoff capped at this many seconds,
 # so that delivery resumes within seconds of the database being back.
 DELIVERY_DB_RETRY_MAX = env.int("DELIVERY_DB_RETRY_MAX", default=3)

@@ -23,24 +23,38 @@ def test_send_to_the_whole_province_is_delivered_exactly_once(live_worker):
     assert not Dispatch.objects.filter(document=doc).exclude(status_code="01").exists()
 
 
-def test_worker_killed_mid_send_then_restarted():
-    proc = run_manage("exchange_faults", "--scenario", "kill-worker", "--json", timeout=400)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["killed_mid_send"] and result["exactly_once"]
-    assert result["dispatches"] == result["incoming_records"] == 452
-
-
-def test_broker_stopped_during_twenty_sends():
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_fault_scenarios_deliver_exactly_once_and_report_recovery(broker):
+    """
+    Kill a worker mid-batch, kill the broker (Redis comes back empty), stop PostgreSQL, start a
+    worker while PostgreSQL is down — on private servers, with the default settings. Nothing lost,
+    nothing duplicated; recover_seconds is printed per scenario (the ≤ 10 s goal is read from the
+    report, not asserted: no timed assertions).
+    """
     import shutil
 
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is needed for the broker fault test")
-    proc = run_manage("exchange_faults", "--scenario", "stop-broker", "--json", timeout=400)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    needed = {"redis": "redis-server", "rabbitmq": "rabbitmq-server"}[broker]
+    for binary in (needed, "pg_ctl"):
+        if shutil.which(binary) is None and not (binary == "pg_ctl" and list(
+                __import__("pathlib").Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))):
+            pytest.fail(f"{binary} is needed for the fault tests on {broker}")
+    proc = run_manage("exchange_faults", "--scenario", "all", "--broker", broker, "--json", timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-5000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["sends"] == 20 and result["sent_while_broker_down"] == 10
-    assert result["exactly_once"] and result["duplicate_arrivals"] == 0
+    assert result["broker"] == broker and result["exactly_once"] is True
+    scenarios = result["scenarios"]
+    assert set(scenarios) == {"kill-worker", "broker-restart", "db-restart", "worker-db-down"}
+    for name, r in scenarios.items():
+        assert r["exactly_once"] and r["duplicate_arrivals"] == 0, (name, r)
+        assert r["dispatches"] == r["incoming_records"] == r["delivered"] > 0, (name, r)
+        assert r["recover_seconds"] >= 0, (name, r)
+    assert scenarios["kill-worker"]["killed_mid_send"] and scenarios["kill-worker"]["dispatches"] == 452
+    assert scenarios["broker-restart"]["sends"] == 20 and scenarios["broker-restart"]["sent_while_broker_down"] == 10
+    assert scenarios["db-restart"]["stopped_mid_send"]
+    assert scenarios["worker-db-down"]["worker_started_while_db_down"]
+    if broker == "redis":  # the broker lost its messages: the sweeper found them
+        assert scenarios["broker-restart"]["requeued"] > 0
+        assert scenarios["kill-worker"]["requeued"] > 0  # the dead worker's batch, by its lease
 
 
 def test_bench_exchange_runs_and_reports_exactly_once():

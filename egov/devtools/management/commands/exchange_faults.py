@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,6 +142,7 @@ class Command(BaseCommand):
         finally:
             self.broker.destroy()
             self.pg.stop("immediate")
+            shutil.rmtree(self.var, ignore_errors=True)
         ok = all(r["exactly_once"] for r in results.values())
         if scenario == "all":
             out = {"broker": broker, "scenarios": results, "exactly_once": ok,
@@ -188,9 +190,20 @@ class Command(BaseCommand):
             victim.kill()
             killed_at = time.monotonic()
             at_kill = delivered.count()
-            wait_until(lambda: victim.hostname not in live_workers(), timeout=60, interval=0.1)
-            dead_seen = round(time.monotonic() - killed_at, 2)
-            report, recover = self._wait_delivered([doc], killed_at)
+            seen = {}
+
+            def done():
+                now = time.monotonic()
+                if "dead" not in seen and victim.hostname not in live_workers():
+                    seen["dead"] = now
+                if "delivered" not in seen and _exactly_once([doc]):
+                    seen["delivered"] = now
+                return len(seen) == 2
+
+            wait_until(done, timeout=self.timeout, interval=0.05)
+            dead_seen = round(seen.get("dead", time.monotonic()) - killed_at, 2)
+            recover = round(seen.get("delivered", time.monotonic()) - killed_at, 2)
+            report = delivery_report([doc])
         finally:
             other.stop()
             beat.stop()
