@@ -149,6 +149,11 @@ class Attachment(models.Model):
     verification = models.ForeignKey(
         "signatures.Verification", verbose_name=_("signature verification"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+", help_text=_("Checked when the file was uploaded."))
+    # h17: the check at receipt runs once per document (the same bytes reach every recipient): the
+    # first delivery batch of the document creates it, every later batch and recipient shares it.
+    receipt_verification = models.ForeignKey(
+        "signatures.Verification", verbose_name=_("signature verification at receipt"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False)
 
     class Meta:
         ordering = ["document", "position", "pk"]

@@ -115,11 +115,11 @@ def _deliver_rows(rows: list[dict]) -> int:
     existing = set(IncomingRecord.objects.filter(dispatch_id__in=ids).values_list("dispatch_id", flat=True))
     rows = [r for r in rows if r["pk"] not in existing]
     docs = Document.objects.in_bulk({r["document_id"] for r in rows})
-    # The main file's signatures are checked once per document and batch at receipt (the same
-    # bytes reach every recipient); each record keeps that verification as its evidence.
+    # The main file's signatures are checked once per document at receipt (the same bytes reach
+    # every recipient); each record keeps that verification as its evidence.
     verifications = _receipt_verifications(docs)
     IncomingRecord.objects.bulk_create([
-        IncomingRecord(verification=verifications.get(r["document_id"]), dispatch_id=r["pk"],
+        IncomingRecord(verification_id=verifications.get(r["document_id"]), dispatch_id=r["pk"],
                        unit_id=r["recipient_id"], document_id=r["document_id"], sender_id=r["sender_id"],
                        status=IncomingStatus.ARRIVED, urgency=docs[r["document_id"]].urgency, arrived_at=now,
                        deadline=docs[r["document_id"]].due_date, search_text=docs[r["document_id"]].search_text)
@@ -145,12 +145,28 @@ def _deliver_rows(rows: list[dict]) -> int:
 
 
 def _receipt_verifications(docs: dict) -> dict:
+    """
+    The verification at receipt of each document's main file: created (and queued) by the first
+    batch that delivers the document, shared by every later batch. The first batch holds the
+    main file's row until it commits, so a concurrent batch of the same document waits for it
+    and reuses its verification instead of checking the same bytes again (h17).
+    """
     from .drafting import verification_queue
 
-    mains = Attachment.objects.filter(document_id__in=list(docs), kind=AttachmentKind.MAIN).only(
-        "document_id", "file", "original_name", "sha256", "size")
-    return {a.document_id: verification_queue(storage_name=a.file.name, filename=a.original_name, sha256=a.sha256,
-                                              size=a.size) for a in mains}
+    fields = ("document_id", "file", "original_name", "sha256", "size", "receipt_verification_id")
+    mains = Attachment.objects.filter(document_id__in=list(docs), kind=AttachmentKind.MAIN)
+    found = {a.document_id: a.receipt_verification_id for a in mains.only(*fields)
+             if a.receipt_verification_id is not None}
+    missing = [pk for pk in docs if pk not in found]
+    if missing:
+        for a in mains.filter(document_id__in=missing).select_for_update(no_key=True).order_by("pk").only(*fields):
+            if a.receipt_verification_id is None:
+                v = verification_queue(storage_name=a.file.name, filename=a.original_name, sha256=a.sha256,
+                                       size=a.size)
+                Attachment.objects.filter(pk=a.pk).update(receipt_verification=v)
+                a.receipt_verification_id = v.pk
+            found[a.document_id] = a.receipt_verification_id
+    return found
 
 
 def _apply_followup(doc, recipient_ids: list[int], now) -> None:

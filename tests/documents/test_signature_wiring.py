@@ -111,3 +111,26 @@ def test_lost_verification_tasks_are_queued_again(province, pdfs):
     with mock.patch.object(verify_blob_task, "delay") as delay:
         assert sweep_pending_verifications_task.run() == 1
     delay.assert_called_once_with(att.verification_id)
+
+
+def test_receipt_check_runs_once_per_document_not_per_batch(province, pdfs, settings):
+    """h17: a send delivered in several batches checks the main file once; every record shares it."""
+    from signatures.models import Verification
+
+    clerk = province.clerk(province.snv)
+    doc = document_create(owner_unit=province.snv, acting_user=clerk, subject="Gửi nhiều lô",
+                          doc_type="CV", notation_suffix="VP", signer_name="Nguyễn Văn An")
+    attachment_add(document=doc, acting_user=clerk, upload=pdfs["signed"], name="cv.pdf")
+    document_issue(document=doc, acting_user=clerk)
+    before = Verification.objects.count()
+    with mock.patch.object(deliver_local_batch_task, "delay"):
+        dispatches = document_send(document=doc, acting_user=clerk,
+                                   units=[province.ubnd, province.stc, province.district, *province.communes], on=TODAY)
+    ids = [d.pk for d in dispatches]
+    for i in range(0, len(ids), 2):  # four batches
+        deliver_local_batch(dispatch_ids=ids[i:i + 2])
+    records = IncomingRecord.objects.filter(document=doc)
+    assert records.count() == len(ids) == 6
+    assert Verification.objects.count() == before + 1
+    assert len(set(records.values_list("verification_id", flat=True))) == 1
+    assert records.first().verification_id is not None
