@@ -37,7 +37,7 @@ from ..models import Attachment, Dispatch, DispatchEvent, Document, IncomingReco
 from ..transports import Transport
 from .dispatches import UNFINISHED, dispatches_delivered_in_bulk, dispatches_requeue_stuck
 
-__all__ = ["LocalTransport", "enqueue_local_delivery", "deliver_local_batch"]
+__all__ = ["LocalTransport", "enqueue_local_delivery", "deliver_local_batch", "delivery_batch_size"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,19 @@ log = logging.getLogger(__name__)
 def _chunks(ids: list[int], size: int):
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
+
+
+def delivery_batch_size(fan_out: int) -> int:
+    """
+    Recipients per delivery task. DELIVERY_BATCH_SIZE > 0 fixes it; 0 (the default) adapts to the
+    fan-out (h17): the send is split into DELIVERY_PARALLEL_BATCHES batches so the worker
+    processes share it, each between DELIVERY_BATCH_MIN and DELIVERY_BATCH_MAX dispatches (bigger
+    batches pay fewer round trips; bench_exchange measures both ends).
+    """
+    if settings.DELIVERY_BATCH_SIZE > 0:
+        return settings.DELIVERY_BATCH_SIZE
+    share = -(-fan_out // max(1, settings.DELIVERY_PARALLEL_BATCHES))
+    return max(settings.DELIVERY_BATCH_MIN, min(settings.DELIVERY_BATCH_MAX, share))
 
 
 def enqueue_local_delivery(dispatch_ids: list[int]) -> None:
@@ -57,8 +70,8 @@ def enqueue_local_delivery(dispatch_ids: list[int]) -> None:
         return
     from ..tasks import deliver_local_batch_task
 
-    size = settings.DELIVERY_BATCH_SIZE
     ids = list(dispatch_ids)
+    size = delivery_batch_size(len(ids))
 
     def _publish():
         for chunk in _chunks(ids, size):

@@ -279,7 +279,11 @@ DELIVERY_DB_RETRY_MAX = env.int("DELIVERY_DB_RETRY_MAX", default=3)
 
 # --- Documents and delivery ----------------------------------------------------------------
 DOCUMENTS_MAX_ATTACHMENT_BYTES = env.int("DOCUMENTS_MAX_ATTACHMENT_BYTES", default=50 * 1024 * 1024)
-DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)     # local recipients per delivery task
+# Local recipients per delivery task; h17: 0 = adapt to the fan-out (documents/services/delivery.py).
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=0)
+DELIVERY_BATCH_MIN = env.int("DELIVERY_BATCH_MIN", default=100)
+DELIVERY_BATCH_MAX = env.int("DELIVERY_BATCH_MAX", default=500)
+DELIVERY_PARALLEL_BATCHES = env.int("DELIVERY_PARALLEL_BATCHES", default=2)  # ≈ worker processes sharing a send
 DELIVERY_STUCK_AFTER = env.int("DELIVERY_STUCK_AFTER", default=60)    # seconds before the sweeper re-enqueues
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)   # then the dispatch is "failed"
 DELIVERY_BACKOFF_BASE = env.int("DELIVERY_BACKOFF_BASE", default=5)   # seconds, doubled per attempt, jittered

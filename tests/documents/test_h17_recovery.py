@@ -108,3 +108,25 @@ def test_one_beat_scheduler_leads_at_a_time():
         for s in (a, b):
             if s._conn is not None and not s._conn.closed:
                 s._conn.close()
+
+
+def test_status_command_summarises_and_alerts(province):
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    ids = _send(province)
+    Dispatch.objects.filter(pk__in=ids).update(created_at=timezone.now() - timedelta(seconds=120))
+    worker_heartbeat_record(hostname="w@a")
+    out = StringIO()
+    with pytest.raises(CommandError, match="waited"):
+        call_command("status", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["dispatches_by_state"]["pending"] == len(ids)
+    assert summary["oldest_waiting_seconds"]["local"] >= 120
+    assert summary["live_workers"] == ["w@a"]
+    assert "delivery" in summary["queues"]
+    out = StringIO()
+    call_command("status", "--json", "--alert-after", "600", stdout=out)
+    assert json.loads(out.getvalue())["problems"] == []

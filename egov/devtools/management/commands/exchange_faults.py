@@ -127,12 +127,12 @@ class Command(BaseCommand):
         self.broker.start()
         self.var = Path(tempfile.mkdtemp(prefix="egov-faults-"))
         self.timeout = timeout
+        results = {}
         try:
             call_command("migrate", verbosity=0)
             unit = ensure_province()
             clerk = ensure_clerk(unit, "faults.vanthu")
             names = SCENARIOS if scenario == "all" else (scenario,)
-            results = {}
             for name in names:
                 started = time.monotonic()
                 result = getattr(self, "_" + name.replace("-", "_"))(unit, clerk)
@@ -142,7 +142,10 @@ class Command(BaseCommand):
         finally:
             self.broker.destroy()
             self.pg.stop("immediate")
-            shutil.rmtree(self.var, ignore_errors=True)
+            if all(r.get("exactly_once") for r in results.values()) and results:
+                shutil.rmtree(self.var, ignore_errors=True)
+            else:
+                self.stderr.write(f"worker and beat logs kept in {self.var}")
         ok = all(r["exactly_once"] for r in results.values())
         if scenario == "all":
             out = {"broker": broker, "scenarios": results, "exactly_once": ok,
