@@ -7,12 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from documents.federation.views import DocumentEdxmlView, EdxmlPackageImportView
+from documents.metrics import metrics_view
 from documents.views import home
 from egov.core.auth import PortalLoginView
 from egov.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # h17: Prometheus, scrapers only (docs/operations.md)
     path("", home, name="home"),
     path("accounts/login/", PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -354,3 +354,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- h17: metrics (docs/operations.md, "Metrics and alerts") ----------------------------------
+# django-prometheus counts requests and responses; documents/metrics.py adds the portal's own
+# gauges and alerts at scrape time. GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"
+# or a client address in METRICS_ALLOWED_IPS; with neither set the endpoint answers 404.
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+              "django_prometheus.middleware.PrometheusAfterMiddleware"]
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Query timings per database too: the engine becomes django_prometheus' wrapper of the same backend.
+if env.bool("METRICS_DB_INSTRUMENTED", default=False) and DATABASES["default"]["ENGINE"].startswith("django.db.backends."):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
+ALERT_DISPATCH_WAITING_SECONDS = env.int("ALERT_DISPATCH_WAITING_SECONDS", default=60)
+ALERT_CERTIFICATE_DAYS = env.int("ALERT_CERTIFICATE_DAYS", default=30)
