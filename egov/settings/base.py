@@ -369,3 +369,25 @@ if env.bool("METRICS_DB_INSTRUMENTED", default=False) and DATABASES["default"]["
     DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
 ALERT_DISPATCH_WAITING_SECONDS = env.int("ALERT_DISPATCH_WAITING_SECONDS", default=60)
 ALERT_CERTIFICATE_DAYS = env.int("ALERT_CERTIFICATE_DAYS", default=30)
+
+# --- h17: shared attachment storage on S3 (docs/operations.md, "Storage") ---------------------
+# Several web and worker machines share one bucket (MinIO in docker-compose, any S3-compatible
+# store in production). Keys stay content-addressed (attachments/ab/abcd…): a file is written
+# once; the services check exists() before save, so nothing is overwritten.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="us-east-1"),
+            "default_acl": None,            # private objects; the portal serves them after its checks
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"} if env.bool("S3_SSE", default=False) else {},
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+        },
+    }
