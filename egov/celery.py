@@ -14,6 +14,8 @@ app = Celery("egov", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+import egov.core.logs  # noqa: E402,F401  h17: the request id travels in task headers (signals)
+
 
 class HeartbeatStep(bootsteps.StartStopStep):
     """Writes ``WorkerHeartbeat(hostname, seen_at)`` every WORKER_HEARTBEAT_SECONDS."""

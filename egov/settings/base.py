@@ -391,3 +391,13 @@ if S3_BUCKET:
             "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
         },
     }
+
+# --- h17: structured logs (egov/core/logs.py, docs/operations.md "Logs") ----------------------
+# LOG_FORMAT=json (default): one JSON object per line with request_id, user, unit, task_id;
+# LOG_FORMAT=plain: the old text lines.
+MIDDLEWARE = [MIDDLEWARE[0], "egov.core.logs.RequestIdMiddleware", *MIDDLEWARE[1:]]
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT == "json":
+    LOGGING["formatters"]["json"] = {"()": "egov.core.logs.json_formatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too (JSON, with task_id and request_id)
