@@ -256,6 +256,10 @@ class NotificationKind(models.TextChoices):
     STATUS_13 = "status.13", _("Take-back requested")
     STATUS_15 = "status.15", _("Request agreed")
     STATUS_16 = "status.16", _("Request refused")
+    # h17: what an operator must act on (documents/services/operations.py)
+    CERTIFICATE_EXPIRING = "ops.certificate_expiring", _("A registry certificate expires soon")
+    CRL_STALE = "ops.crl_stale", _("A revocation list is past its next update")
+    DISPATCH_WAITING = "ops.dispatch_waiting", _("Deliveries are waiting")
 
     @classmethod
     def for_status(cls, code: str) -> "NotificationKind":

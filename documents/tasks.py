@@ -78,3 +78,11 @@ def webhook_scan_task() -> int:
     from .webhooks import webhook_scan
 
     return webhook_scan()
+
+
+@shared_task(acks_late=True)
+def operations_alerts_task() -> int:
+    """Beat (h17): certificates expiring, stale CRLs, waiting deliveries → the admins who must act."""
+    from .services.operations import operations_alerts
+
+    return operations_alerts()
