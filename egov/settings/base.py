@@ -274,6 +274,12 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "egov.core.api.schema.add_error_responses"],
 }
 
+# --- Security hardening (issue 16, docs/security.md) -----------------------------------------
+# Outbound HTTP (egov.core.http): networks that webhooks, peers, the axis and CRL fetches may reach
+# although they are not public addresses (in-house receivers), e.g. "10.20.0.0/16,192.168.5.7/32".
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+# --- end of security hardening block ---------------------------------------------------------
+
 # --- E-mail -----------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
