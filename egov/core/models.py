@@ -1,5 +1,5 @@
 """
-Models of the base layer: worker heartbeats, failed logins, the append-only audit trail and
+Models of the base layer: worker heartbeats, the append-only audit trail and
 in-app notifications. Relations to app models are string references ("units.Unit"): the
 base layer imports no app.
 """
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["WorkerHeartbeat", "LoginFailure", "AuditEvent", "AuditImmutable", "Notification"]
+__all__ = ["WorkerHeartbeat", "AuditEvent", "AuditImmutable", "Notification"]
 
 
 class WorkerHeartbeat(models.Model):
@@ -23,27 +23,6 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
-
-
-class LoginFailure(models.Model):
-    """
-    One failed login, kept for the lockout window (egov/auth.py): after LOGIN_LOCKOUT_THRESHOLD
-    failures for a username within LOGIN_LOCKOUT_MINUTES, that username is refused until the
-    oldest failure leaves the window. A successful login clears the username's rows.
-    """
-
-    username = models.CharField(_("username"), max_length=150)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("failed login")
-        verbose_name_plural = _("failed logins")
-        indexes = [models.Index(fields=["username", "at"], name="egov_loginfailure_user_at")]
-
-    def __str__(self) -> str:
-        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class AuditImmutable(Exception):

@@ -278,6 +278,24 @@ SPECTACULAR_SETTINGS = {
 # Outbound HTTP (egov.core.http): networks that webhooks, peers, the axis and CRL fetches may reach
 # although they are not public addresses (in-house receivers), e.g. "10.20.0.0/16,192.168.5.7/32".
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+
+# One lockout for every login door (portal, admin, any future SSO): django-axes, egov/core/auth.py.
+# The pair (username, client address) is locked after LOGIN_LOCKOUT_THRESHOLD failures within
+# LOGIN_LOCKOUT_MINUTES; failures stay in axes' AccessFailureLog, logins in its AccessLog.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last: it turns a lockout into the lockout page
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = "egov.core.auth.failure_limit"
+AXES_COOLOFF_TIME = "egov.core.auth.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True             # the counter of the pair starts again; the failure log stays
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = env.int("AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT", default=1000)
+AXES_USERNAME_CALLABLE = "egov.core.auth.username_key"
+AXES_CLIENT_IP_CALLABLE = "egov.core.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "egov.core.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 # --- end of security hardening block ---------------------------------------------------------
 
 # --- E-mail -----------------------------------------------------------------------------
