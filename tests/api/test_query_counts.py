@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+
+from tests.factories import allow_issue_on_another_day
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -147,6 +149,7 @@ def test_outgoing_documents_list(province, make_api):
                               signer_position="Giám đốc", **follow_up)
         attachment_add(document=doc, acting_user=clerk, upload=PDF, name="van-ban.pdf")
         attachment_add(document=doc, acting_user=clerk, upload=PDF, name="phu-luc.pdf", kind="appendix")
+        allow_issue_on_another_day(clerk)
         docs.append(document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 3, 5)))
 
     documents = Grower(add)
