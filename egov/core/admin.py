@@ -38,6 +38,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    unit_scope = "unit"  # units/admin_site.py
     list_display = ["at", "verb", "actor", "unit", "object_type", "object_id"]
     list_filter = ["verb"]
     search_fields = ["verb", "object_id"]
