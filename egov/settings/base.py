@@ -296,6 +296,19 @@ AXES_CLIENT_IP_CALLABLE = "egov.core.auth.client_ip"
 AXES_LOCKOUT_CALLABLE = "egov.core.auth.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+
+# Tamper-evident audit (egov/core/audit_chain.py): hash chains in this many shards (concurrent
+# writers take different shards), signed checkpoints of their heads every AUDIT_CHECKPOINT_EVERY
+# seconds with AUDIT_CHECKPOINT_KEY (empty: derived from DJANGO_SECRET_KEY; keep it off the database host).
+AUDIT_CHAIN_SHARDS = env.int("AUDIT_CHAIN_SHARDS", default=8)
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_EVERY = env.float("AUDIT_CHECKPOINT_EVERY", default=3600.0)
+# Database roles (docs/security.md): the app runs as DB_RUNTIME_ROLE, not the tables' owner;
+# `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
+DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
+DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint"]
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
+                                            "schedule": AUDIT_CHECKPOINT_EVERY}
 # --- end of security hardening block ---------------------------------------------------------
 
 # --- E-mail -----------------------------------------------------------------------------
