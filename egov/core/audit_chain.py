@@ -77,17 +77,18 @@ def _lock_shard(cursor) -> int:
     shards = _shard_count()
     if connection.vendor != "postgresql":
         return 0
-    cursor.execute("SELECT txid_current()")
-    txid = cursor.fetchone()[0]
+    preferred = os.getpid() % shards
+    # One round trip in the common case: which transaction this is, and the preferred shard's lock.
+    cursor.execute("SELECT txid_current(), pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, preferred])
+    txid, got = cursor.fetchone()
     held = getattr(connection, "_egov_audit_shard", None)
     if held is not None and held[1] == txid:
-        # Re-entrant and instant while held; taken again if a rolled-back savepoint released it.
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, held[0]])
+        if held[0] != preferred or not got:
+            # Re-entrant and instant while held; taken again if a rolled-back savepoint released it.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, held[0]])
         return held[0]
-    preferred = os.getpid() % shards
-    order = [(preferred + i) % shards for i in range(shards)]
-    chosen = None
-    for shard in order:
+    chosen = preferred if got else None
+    for shard in ([] if got else [(preferred + i) % shards for i in range(1, shards)]):
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, shard])
         if cursor.fetchone()[0]:
             chosen = shard

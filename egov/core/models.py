@@ -37,7 +37,7 @@ class AuditQuerySet(models.QuerySet):
         from .audit_chain import chain_assign
 
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):  # no savepoint: its own or the caller's transaction
             chain_assign(objs)
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -91,7 +91,7 @@ class AuditEvent(models.Model):
 
         if self.pk is not None:
             raise AuditImmutable("audit events are append-only")
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             chain_assign([self])
             super().save(*args, **kwargs)
 

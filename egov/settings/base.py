@@ -272,6 +272,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["egov.core.api.schema.only_api_v1"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "egov.core.api.schema.add_error_responses"],
+    # One name per choice set (the schema and `check --deploy` stay free of naming collisions).
+    "ENUM_NAME_OVERRIDES": {
+        "DraftStateEnum": "documents.choices.DraftState",
+        "WebhookEventEnum": "egov.core.api.models.WebhookEvent",
+        "WebhookDeliveryStateEnum": "egov.core.api.models.DeliveryState",
+        "DispatchStateEnum": "documents.choices.DeliveryState",
+        "DocumentStatusEnum": "documents.choices.DocumentStatus",
+        "IncomingStatusEnum": "documents.choices.IncomingStatus",
+        "StatusCodeEnum": "documents.choices.StatusCode",
+        "VerificationStatusEnum": "signatures.choices.VerificationStatus",
+        "UnitKindEnum": "units.choices.UnitKind",
+        "AttachmentKindEnum": "documents.choices.AttachmentKind",
+        "EventKindEnum": "documents.choices.EventKind",
+        "SignedFileKindEnum": "signatures.choices.SignedFileKind",
+        "RequestKindEnum": "documents.choices.RequestKind",
+    },
 }
 
 # --- Security hardening (issue 16, docs/security.md) -----------------------------------------
@@ -309,6 +325,36 @@ DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
 DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint"]
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
                                             "schedule": AUDIT_CHECKPOINT_EVERY}
+
+# Response headers in every environment (production adds HSTS and the HTTPS redirect).
+# Content-Security-Policy (django-csp): scripts only from our own static files (htmx is vendored,
+# behaviour lives in egov/static/egov/portal.js); no plugins; nobody frames the portal except the
+# PDF viewer frame of its own pages (documents.views.attachment_file).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "egov.core.security.NoStoreForAuthenticatedMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],  # the admin and Swagger UI set style attributes; no script
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],  # Redoc's search worker
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes of the container inside the TLS proxy
 # --- end of security hardening block ---------------------------------------------------------
 
 # --- E-mail -----------------------------------------------------------------------------
