@@ -6,7 +6,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test install sysdeps migrate messages check clean
+.PHONY: run test install sysdeps migrate messages check clean fuzz
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,20 @@ check: install
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+
+# Coverage-guided fuzzing of the parsers (atheris; docs/security.md): each harness for FUZZ_SECONDS;
+# a crash, a hang (> 10 s on one input) or memory over 2 GB fails. New inputs go to var/fuzz/, crashes
+# to var/fuzz/<harness>-crash-*: copy them to tests/fuzz/regressions/<harness>/ with the fix.
+FUZZ_SECONDS ?= 60
+FUZZERS := edxml federation_auth csv_import
+fuzz: install
+	@for h in $(FUZZERS); do \
+	  mkdir -p var/fuzz/work/$$h && echo "== fuzz $$h ($(FUZZ_SECONDS) s)" && \
+	  $(BIN)/python tests/fuzz/fuzz_$$h.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=var/fuzz/$$h- var/fuzz/work/$$h tests/fuzz/corpus/$$h \
+	    2>var/fuzz/$$h.log || { tail -40 var/fuzz/$$h.log; exit 1; }; \
+	  grep -E "^stat::number_of_executed_units|^Done" var/fuzz/$$h.log; \
+	done
 
 # Needs GNU gettext; the compiled .mo files are committed so a fresh machine does not.
 messages: install

@@ -16,6 +16,7 @@ from .models import (
 
 
 class AttachmentInline(admin.TabularInline):
+    unit_scope = "document__owner_unit"  # units/admin_site.py
     model = Attachment
     extra = 0
     fields = ["kind", "original_name", "mime_type", "size", "sha256", "uploaded_at"]
@@ -28,6 +29,7 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
+    unit_scope = "owner_unit"  # units/admin_site.py
     list_display = ["number_notation", "subject", "owner_unit", "doc_type", "status", "urgency", "issued_on"]
     list_filter = ["status", "doc_type", "urgency", "business_type", "owner_unit__kind"]
     search_fields = ["subject", "notation", "document_id", "owner_unit__name"]
@@ -38,6 +40,7 @@ class DocumentAdmin(ReadOnlyAdmin):
 
 @admin.register(Register)
 class RegisterAdmin(admin.ModelAdmin):
+    unit_scope = "unit"  # units/admin_site.py
     list_display = ["__str__", "unit", "direction", "year", "series", "last_number"]
     list_filter = ["direction", "year"]
     search_fields = ["unit__name", "unit__code", "name"]
@@ -46,6 +49,7 @@ class RegisterAdmin(admin.ModelAdmin):
 
 
 class DispatchEventInline(admin.TabularInline):
+    unit_scope = "dispatch__document__owner_unit"  # units/admin_site.py
     model = DispatchEvent
     extra = 0
     fields = ["at", "kind", "code", "actor_name", "note"]
@@ -58,6 +62,7 @@ class DispatchEventInline(admin.TabularInline):
 
 @admin.register(Dispatch)
 class DispatchAdmin(ReadOnlyAdmin):
+    unit_scope = "document__owner_unit"  # units/admin_site.py
     list_display = ["document", "recipient", "state", "status_code", "attempts", "delivered_at", "is_remote"]
     list_filter = ["state", "status_code", "is_remote"]
     search_fields = ["document__subject", "recipient__name", "recipient__code"]
@@ -67,6 +72,7 @@ class DispatchAdmin(ReadOnlyAdmin):
 
 @admin.register(IncomingRecord)
 class IncomingRecordAdmin(ReadOnlyAdmin):
+    unit_scope = "unit"  # units/admin_site.py
     list_display = ["document", "unit", "status", "incoming_number", "arrived_at", "deadline"]
     list_filter = ["status", "urgency"]
     search_fields = ["document__subject", "unit__name"]

@@ -190,6 +190,7 @@ class AuditVerb(models.TextChoices):
     DOCUMENT_CREATED = "document.created", _("Document drafted")
     DOCUMENT_UPDATED = "document.updated", _("Draft changed")
     DOCUMENT_ISSUED = "document.issued", _("Document numbered and issued")
+    DOCUMENT_ISSUE_DATE_SET = "document.issue_date_set", _("Document issued with a date other than today")
     DOCUMENT_SENT = "document.sent", _("Document sent")
     DOCUMENT_IMPORTED = "edxml.document_imported", _("Document received as a package")
     ATTACHMENT_ADDED = "attachment.added", _("File added")

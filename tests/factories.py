@@ -42,3 +42,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     unit = factory.SubFactory(UnitFactory)
     role = Role.CLERK
+
+
+def allow_issue_on_another_day(user):
+    """Give ``user`` the permission to issue documents dated another day (tests date their documents)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="issue_on_another_day", content_type__app_label="documents"))
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+    return user

@@ -47,6 +47,7 @@ class ParentFilter(admin.SimpleListFilter):
 
 
 class MembershipInline(admin.TabularInline):
+    unit_scope = "unit"  # units/admin_site.py
     model = Membership
     extra = 0
     autocomplete_fields = ["unit"]
@@ -54,6 +55,7 @@ class MembershipInline(admin.TabularInline):
 
 
 class UnitChangeInline(admin.TabularInline):
+    unit_scope = "unit"  # units/admin_site.py
     model = UnitChange
     fk_name = "unit"
     extra = 0
@@ -67,6 +69,7 @@ class UnitChangeInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    unit_scope = "pk"  # units/admin_site.py
     list_display = ["tree_name", "code", "short_name", "kind", "valid_from", "valid_to", "successor", "is_local"]
     list_filter = ["kind", ActiveFilter, ParentFilter, "is_local", "is_demo_code"]
     search_fields = ["code", "name", "short_name"]
@@ -97,6 +100,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 class DivisionMemberInline(admin.TabularInline):
+    unit_scope = "unit"  # units/admin_site.py
     model = Membership
     fk_name = "division"
     extra = 0
@@ -148,6 +152,7 @@ class DivisionAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    unit_scope = "unit"  # units/admin_site.py
     list_display = ["user", "unit", "role", "position", "division", "is_division_head", "is_active"]
     list_filter = ["role", "is_active", "is_division_head", "unit__kind"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name", "unit__code"]
@@ -157,6 +162,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(UnitGroup)
 class UnitGroupAdmin(admin.ModelAdmin):
+    unit_scope = "owner"  # units/admin_site.py
     list_display = ["name", "owner"]
     search_fields = ["name", "owner__name"]
     autocomplete_fields = ["owner", "members"]
@@ -165,6 +171,7 @@ class UnitGroupAdmin(admin.ModelAdmin):
 @admin.register(UnitChange)
 class UnitChangeAdmin(admin.ModelAdmin):
     """Read-only: the directory's history is append-only."""
+    unit_scope = "unit"  # units/admin_site.py
 
     list_display = ["unit", "action", "effective_date", "related_unit", "note", "recorded_at"]
     list_filter = ["action", "effective_date"]
@@ -187,6 +194,13 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
+    unit_scope = "memberships__unit"  # units/admin_site.py: members of the units one administers
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:  # a unit administrator cannot hand out powers
+            fields += ["is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined"]
+        return fields
     inlines = [MembershipInline]
 
 

@@ -32,6 +32,7 @@ class ApiClientForm(forms.ModelForm):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    unit_scope = "unit"  # units/admin_site.py
     form = ApiClientForm
     list_display = ["name", "unit", "is_active", "last_used_at", "created_at"]
     list_filter = ["is_active"]

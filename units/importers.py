@@ -63,18 +63,25 @@ class ImportFailed(Exception):
 
 
 def _read_rows(source, required: list[str]) -> list[tuple[int, dict]]:
-    if isinstance(source, (str, Path)):
-        text = Path(source).read_text(encoding="utf-8-sig")
-    else:
-        text = source.read()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportFailed([_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}])
-    # Row numbers as a spreadsheet shows them: the header is row 1.
-    return [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+    try:
+        if isinstance(source, (str, Path)):
+            text = Path(source).read_text(encoding="utf-8-sig")
+        else:
+            text = source.read()
+            if isinstance(text, bytes):
+                text = text.decode("utf-8-sig")
+    except UnicodeDecodeError:  # found by fuzzing (tests/fuzz): a refusal, not a crash
+        raise ImportFailed([_("The file is not UTF-8 text (save the spreadsheet as CSV UTF-8).")]) from None
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ImportFailed([_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}])
+        # Row numbers as a spreadsheet shows them: the header is row 1.
+        return [(n, {k: (v if isinstance(v, str) else "").strip() for k, v in row.items() if isinstance(k, str) and k})
+                for n, row in enumerate(reader, start=2)]
+    except csv.Error as exc:
+        raise ImportFailed([_("The file is not a readable CSV file: %(error)s") % {"error": exc}]) from None
 
 
 def _date(value: str, row: int, column: str, errors: list[str]) -> datetime.date | None:

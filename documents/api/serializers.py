@@ -163,7 +163,8 @@ class DocumentUpdateInput(DocumentFieldsInput):
 
 
 class IssueInput(serializers.Serializer):
-    issued_on = serializers.DateField(required=False, help_text="Issue date (default today).")
+    issued_on = serializers.DateField(required=False, help_text="Issue date: today in Asia/Ho_Chi_Minh; another date "
+                                      "needs the permission documents.issue_on_another_day (audited), else 403.")
 
 
 class SendInput(serializers.Serializer):

@@ -54,6 +54,11 @@ def sign_headers(*, secret: str, method: str, path: str, peer_code: str, body_sh
     }
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison of header values, whatever characters a client sent (found by fuzzing)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
+
+
 def check_request(request, *, body_sha256: str):
     """
     Authenticate a federation request; returns the enabled Peer. Raises AuthError (401 bad or
@@ -75,16 +80,16 @@ def check_request(request, *, body_sha256: str):
     if not ts.isdigit() or abs(time.time() - int(ts)) > window:
         raise AuthError("stale_request", f"The request timestamp is missing or outside the {window} s window.")
     claimed = meta.get("HTTP_X_EGOV_CONTENT_SHA256", "")
-    if not hmac.compare_digest(claimed, body_sha256):
+    if not _same(claimed, body_sha256):
         raise AuthError("body_mismatch", "The body does not match X-Egov-Content-SHA256.")
     expected = _mac(peer.inbound_secret, string_to_sign(request.method, request.path, code, ts,
                                                         meta.get("HTTP_X_EGOV_CONSIGNMENT", ""), body_sha256))
-    if not hmac.compare_digest(expected, meta.get("HTTP_X_EGOV_SIGNATURE", "")):
+    if not _same(expected, meta.get("HTTP_X_EGOV_SIGNATURE", "")):
         raise AuthError("bad_signature", "The request signature is not valid for this peer.")
     if peer.client_cert_sha256:
         header = settings.FEDERATION_CLIENT_CERT_HEADER
         presented = meta.get(header, "").replace(":", "").lower() if header else ""
-        if not presented or not hmac.compare_digest(presented, peer.client_cert_sha256.replace(":", "").lower()):
+        if not presented or not _same(presented, peer.client_cert_sha256.replace(":", "").lower()):
             raise AuthError("client_certificate", "This peer must connect with its client certificate (mutual TLS).",
                             403)
     return peer

@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from datetime import timedelta
 
-import requests
+from egov.core.http import HttpError, http_request
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -209,9 +209,9 @@ def _post(peer: Peer, body, *, size: int, sha256: str, consignment: str) -> dict
     headers["Content-Length"] = str(size)
     url = peer.base_url.rstrip("/") + RECEIVE_PATH
     try:
-        response = requests.post(url, data=body, headers=headers, allow_redirects=False,
-                                 timeout=(settings.FEDERATION_CONNECT_TIMEOUT, settings.FEDERATION_READ_TIMEOUT))
-    except requests.RequestException as exc:
+        response = http_request("POST", url, data=body, headers=headers,
+                                timeout=(settings.FEDERATION_CONNECT_TIMEOUT, settings.FEDERATION_READ_TIMEOUT))
+    except HttpError as exc:
         raise _Transient(f"{type(exc).__name__}: {exc}") from exc
     try:
         answer = response.json()

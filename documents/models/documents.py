@@ -77,6 +77,8 @@ class Document(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        # The issue date is the day of issue; issuing on another day is a separate, audited permission.
+        permissions = [("issue_on_another_day", _("Can issue a document dated another day than today"))]
         constraints = [
             models.UniqueConstraint(fields=["register", "number"], condition=Q(number__isnull=False),
                                     name="documents_document_unique_register_number"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from egov.core.audit import audit_record
 from egov.core.db import service
-from egov.core.errors import InvalidInput, StateError
+from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
 from units.choices import Role
 from units.models import Unit
 from units.permissions import require_role
@@ -190,6 +190,9 @@ def document_issue(*, document: Document, acting_user, issued_on: datetime.date 
     """
     Allocate the number from the unit's outgoing register of the issue year, build the
     notation and the DocumentId, and freeze the document. Clerks only.
+
+    The issue date is today in the portal's time zone (Asia/Ho_Chi_Minh). Another date needs the
+    permission ``documents.issue_on_another_day`` and writes an audit row of its own.
     """
     doc = Document.objects.select_for_update(no_key=True).select_related("owner_unit").get(pk=document.pk)
     require_role(user=acting_user, unit=doc.owner_unit, roles=(Role.CLERK,))
@@ -205,7 +208,14 @@ def document_issue(*, document: Document, acting_user, issued_on: datetime.date 
     if problems:
         field, message = problems[0]
         raise InvalidInput(message, field=field)
-    issued_on = issued_on or timezone.localdate()
+    today = timezone.localdate()
+    if issued_on is not None and issued_on != today:
+        if not acting_user.has_perm("documents.issue_on_another_day"):
+            raise PermissionDeniedError(_("A document is issued on the day of issue; another date needs "
+                                          "the permission to issue on another day."), field="issued_on")
+        audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.DOCUMENT_ISSUE_DATE_SET, obj=doc,
+                     details={"issued_on": issued_on.isoformat(), "today": today.isoformat()})
+    issued_on = issued_on or today
     register, number = register_allocate(unit=doc.owner_unit, direction=RegisterDirection.OUTGOING,
                                          year=issued_on.year, series=document_series(doc))
     doc.register, doc.number, doc.issued_on = register, number, issued_on

@@ -1,6 +1,8 @@
 """Outgoing documents (văn bản đi): compose, issue, send, follow each recipient's status."""
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -294,6 +296,7 @@ def dispatch_request(request, pk: int):
 
 @login_required
 @require_GET
+@csp_replace({"frame-ancestors": [SELF]})  # the PDF viewer frame of the portal's own pages
 def attachment_file(request, pk: int):
     """A file of a document the user may read: its own unit's, or one it received."""
     att = get_object_or_404(Attachment.objects.select_related("document"), pk=pk)

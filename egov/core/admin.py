@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .api import admin as _api_admin  # noqa: F401 - webhooks and their deliveries
 from .db import service_atomic
-from .models import AuditEvent, Notification
+from .models import AuditCheckpoint, AuditEvent, Notification
 
 
 class ServiceAdminMixin:
@@ -38,11 +38,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    unit_scope = "unit"  # units/admin_site.py
     list_display = ["at", "verb", "actor", "unit", "object_type", "object_id"]
     list_filter = ["verb"]
     search_fields = ["verb", "object_id"]
     list_select_related = ["actor", "unit"]
 
 
-admin.site.register(Notification, ReadOnlyAdmin)
+admin.site.register([Notification, AuditCheckpoint], ReadOnlyAdmin)
 admin.site.empty_value_display = _("—")

@@ -12,3 +12,8 @@ class CoreConfig(AppConfig):
     name = "egov.core"
     label = "egov"
     verbose_name = _("Portal")
+
+    def ready(self):
+        from .auth import connect_login_audit
+
+        connect_login_audit()

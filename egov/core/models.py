@@ -1,13 +1,14 @@
 """
-Models of the base layer: worker heartbeats, failed logins, the append-only audit trail and
+Models of the base layer: worker heartbeats, the append-only audit trail and
 in-app notifications. Relations to app models are string references ("units.Unit"): the
 base layer imports no app.
 """
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["WorkerHeartbeat", "LoginFailure", "AuditEvent", "AuditImmutable", "Notification"]
+__all__ = ["WorkerHeartbeat", "AuditEvent", "AuditCheckpoint", "AuditImmutable", "Notification"]
 
 
 class WorkerHeartbeat(models.Model):
@@ -25,32 +26,21 @@ class WorkerHeartbeat(models.Model):
         return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
-class LoginFailure(models.Model):
-    """
-    One failed login, kept for the lockout window (egov/auth.py): after LOGIN_LOCKOUT_THRESHOLD
-    failures for a username within LOGIN_LOCKOUT_MINUTES, that username is refused until the
-    oldest failure leaves the window. A successful login clears the username's rows.
-    """
-
-    username = models.CharField(_("username"), max_length=150)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("failed login")
-        verbose_name_plural = _("failed logins")
-        indexes = [models.Index(fields=["username", "at"], name="egov_loginfailure_user_at")]
-
-    def __str__(self) -> str:
-        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M:%S}"
-
-
 class AuditImmutable(Exception):
     """Audit rows are never changed or deleted."""
 
 
 class AuditQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        from django.db import transaction
+
+        from .audit_chain import chain_assign
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):  # no savepoint: its own or the caller's transaction
+            chain_assign(objs)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs):
         raise AuditImmutable("audit events are append-only")
 
@@ -66,7 +56,7 @@ class AuditEvent(models.Model):
     0002, which created the table when the audit lived in the documents app).
     """
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
                               on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), null=True, blank=True,
@@ -75,6 +65,11 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # The hash chain (egov/core/audit_chain.py): set when the row is inserted, never changed.
+    shard = models.PositiveSmallIntegerField(_("chain shard"), default=0, editable=False)
+    shard_seq = models.BigIntegerField(_("sequence in shard"), null=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(_("row hash"), max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -84,14 +79,40 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["object_type", "object_id"], name="documents_audit_object")]
+        constraints = [models.UniqueConstraint(fields=["shard", "shard_seq"], name="egov_auditevent_unique_chain_seq")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.verb} {self.object_type}#{self.object_id}"
 
     def save(self, *args, **kwargs):
+        from django.db import transaction
+
+        from .audit_chain import chain_assign
+
         if self.pk is not None:
             raise AuditImmutable("audit events are append-only")
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            chain_assign([self])
+            super().save(*args, **kwargs)
+
+
+class AuditCheckpoint(models.Model):
+    """The signed head of one audit chain shard at a moment (egov/core/audit_chain.py); append-only."""
+
+    shard = models.PositiveSmallIntegerField(_("chain shard"))
+    shard_seq = models.BigIntegerField(_("sequence in shard"))
+    row_hash = models.CharField(_("row hash"), max_length=64)
+    at = models.DateTimeField(_("time"))
+    signature = models.CharField(_("signature"), max_length=128)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        constraints = [models.UniqueConstraint(fields=["shard", "shard_seq"], name="egov_auditcheckpoint_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.shard}#{self.shard_seq} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
     def delete(self, *args, **kwargs):
         raise AuditImmutable("audit events are append-only")

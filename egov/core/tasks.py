@@ -9,3 +9,11 @@ def send_notification_emails_task(notification_ids: list[int]) -> int:
     from .notifications import notifications_send_email
 
     return notifications_send_email(notification_ids=notification_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def audit_checkpoint_task() -> int:
+    """Beat (AUDIT_CHECKPOINT_EVERY): sign the head of every audit chain shard."""
+    from .audit_chain import checkpoint_write
+
+    return len(checkpoint_write())

@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "units.admin_config.PortalAdminConfig",  # django.contrib.admin with the unit-scoped site (units/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -338,7 +338,90 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["egov.core.api.schema.only_api_v1"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "egov.core.api.schema.add_error_responses"],
+    # One name per choice set (the schema and `check --deploy` stay free of naming collisions).
+    "ENUM_NAME_OVERRIDES": {
+        "DraftStateEnum": "documents.choices.DraftState",
+        "WebhookEventEnum": "egov.core.api.models.WebhookEvent",
+        "WebhookDeliveryStateEnum": "egov.core.api.models.DeliveryState",
+        "DispatchStateEnum": "documents.choices.DeliveryState",
+        "DocumentStatusEnum": "documents.choices.DocumentStatus",
+        "IncomingStatusEnum": "documents.choices.IncomingStatus",
+        "StatusCodeEnum": "documents.choices.StatusCode",
+        "VerificationStatusEnum": "signatures.choices.VerificationStatus",
+        "UnitKindEnum": "units.choices.UnitKind",
+        "AttachmentKindEnum": "documents.choices.AttachmentKind",
+        "EventKindEnum": "documents.choices.EventKind",
+        "SignedFileKindEnum": "signatures.choices.SignedFileKind",
+        "RequestKindEnum": "documents.choices.RequestKind",
+    },
 }
+
+# --- Security hardening (issue 16, docs/security.md) -----------------------------------------
+# Outbound HTTP (egov.core.http): networks that webhooks, peers, the axis and CRL fetches may reach
+# although they are not public addresses (in-house receivers), e.g. "10.20.0.0/16,192.168.5.7/32".
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+
+# One lockout for every login door (portal, admin, any future SSO): django-axes, egov/core/auth.py.
+# The pair (username, client address) is locked after LOGIN_LOCKOUT_THRESHOLD failures within
+# LOGIN_LOCKOUT_MINUTES; failures stay in axes' AccessFailureLog, logins in its AccessLog.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last: it turns a lockout into the lockout page
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = "egov.core.auth.failure_limit"
+AXES_COOLOFF_TIME = "egov.core.auth.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True             # the counter of the pair starts again; the failure log stays
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = env.int("AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT", default=1000)
+AXES_USERNAME_CALLABLE = "egov.core.auth.username_key"
+AXES_CLIENT_IP_CALLABLE = "egov.core.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "egov.core.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# Tamper-evident audit (egov/core/audit_chain.py): hash chains in this many shards (concurrent
+# writers take different shards), signed checkpoints of their heads every AUDIT_CHECKPOINT_EVERY
+# seconds with AUDIT_CHECKPOINT_KEY (empty: derived from DJANGO_SECRET_KEY; keep it off the database host).
+AUDIT_CHAIN_SHARDS = env.int("AUDIT_CHAIN_SHARDS", default=8)
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_EVERY = env.float("AUDIT_CHECKPOINT_EVERY", default=3600.0)
+# Database roles (docs/security.md): the app runs as DB_RUNTIME_ROLE, not the tables' owner;
+# `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
+DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
+DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint"]
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
+                                            "schedule": AUDIT_CHECKPOINT_EVERY}
+
+# Response headers in every environment (production adds HSTS and the HTTPS redirect).
+# Content-Security-Policy (django-csp): scripts only from our own static files (htmx is vendored,
+# behaviour lives in egov/static/egov/portal.js); no plugins; nobody frames the portal except the
+# PDF viewer frame of its own pages (documents.views.attachment_file).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "egov.core.security.NoStoreForAuthenticatedMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],  # the admin and Swagger UI set style attributes; no script
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],  # Redoc's search worker
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes of the container inside the TLS proxy
+# --- end of security hardening block ---------------------------------------------------------
 
 # --- E-mail -----------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -352,7 +435,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- h17: metrics (docs/operations.md, "Metrics and alerts") ----------------------------------

@@ -19,3 +19,5 @@ LANGUAGE_CODE = "vi"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder
+# Tests run peers, webhook receivers and CRL servers on loopback (the SSRF tests override this).
+OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]

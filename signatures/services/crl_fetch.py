@@ -53,10 +53,11 @@ def distribution_points() -> list[str]:
 
 def download(url: str) -> bytes:
     """GET ``url`` with a timeout and a size cap (the only network access of the app)."""
-    import requests
+    from egov.core.http import http_request
 
     limit = conf.fetch_max_bytes()
-    with requests.get(url, timeout=conf.fetch_timeout(), stream=True, allow_redirects=True) as resp:
+    # Redirects are followed (CRL mirrors), each hop through the outbound guard.
+    with http_request("GET", url, timeout=conf.fetch_timeout(), stream=True, allow_redirects=True) as resp:
         resp.raise_for_status()
         chunks, size = [], 0
         for chunk in resp.iter_content(64 * 1024):

@@ -114,7 +114,7 @@ def test_incoming_list_query_count_is_constant(province, make_api, django_assert
         send_via_api(snv, [province.stc], subject=f"Văn bản {i}")
     deliver_pending()
     stc.get("/api/v1/incoming/?page_size=2")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # 8 + the audit row's place in its hash chain (egov/core/audit_chain.py)
         assert len(stc.get("/api/v1/incoming/?page_size=12").json()["results"]) == 12
 
 

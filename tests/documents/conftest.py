@@ -5,6 +5,8 @@ import datetime
 
 import pytest
 
+from tests.factories import allow_issue_on_another_day
+
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 from units.choices import Role, UnitKind
 
@@ -64,6 +66,7 @@ def make_issued(province_or_unit, clerk, *, subject="Về việc thử nghiệm 
     fields.setdefault("signer_position", "Giám đốc")
     doc = document_create(owner_unit=unit, acting_user=clerk, subject=subject, **fields)
     attachment_add(document=doc, acting_user=clerk, upload=PDF, name="van-ban.pdf")
+    allow_issue_on_another_day(clerk)
     return document_issue(document=doc, acting_user=clerk, issued_on=issued_on or datetime.date(2026, 3, 5))
 
 

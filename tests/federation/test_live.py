@@ -32,6 +32,8 @@ doc = document_create(owner_unit=owner, acting_user=clerk, subject={subject!r}, 
                       signer_name="Nguyễn Văn A", signer_position="Giám đốc", urgency=1, **extra)
 pdf = b"%PDF-1.4\\n" + os.urandom({pdf_bytes}) + b"\\n%%EOF\\n"
 attachment_add(document=doc, acting_user=clerk, upload=pdf, name="van-ban.pdf")
+from tests.factories import allow_issue_on_another_day
+allow_issue_on_another_day(clerk)
 doc = document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 3, 5))
 [d] = document_send(document=doc, acting_user=clerk, units=[Unit.objects.get(code="{b}")])
 print(json.dumps({{"document": doc.pk, "dispatch": d.pk, "document_id": doc.document_id, "state": d.state,

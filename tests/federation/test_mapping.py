@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.factories import allow_issue_on_another_day
+
 from documents.choices import AttachmentKind, DeliveryState, EventKind, IncomingStatus
 from documents.edxml import build_document_package, make_document_id, parse_package
 from documents.federation.mapping import DOCUMENT_FIELDS, document_to_package, organization_of, status_to_package
@@ -29,6 +31,7 @@ def rich_document(province, **extra):
     attachment_add(document=doc, acting_user=clerk, upload=PDF, name="quyet-dinh.pdf")
     attachment_add(document=doc, acting_user=clerk, upload=PNG, name="phu-luc.png", kind=AttachmentKind.APPENDIX,
                    description="Phụ lục I")
+    allow_issue_on_another_day(clerk)
     return document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 3, 5))
 
 
@@ -87,6 +90,7 @@ def test_followup_packages_act_on_the_earlier_document(province, btype):
                                doc_type="QĐ", signer_name="Nguyễn Văn A", business_type=btype,
                                related_document=original, business_reason="Sai sót")
     attachment_add(document=followup, acting_user=clerk, upload=PDF, name="thu-hoi.pdf")
+    allow_issue_on_another_day(clerk)
     followup = document_issue(document=followup, acting_user=clerk, issued_on=datetime.date(2026, 3, 6))
     with document_to_package(followup, recipients=[province.stc]) as pkg:
         pkg.trace_header_list.bussiness.document_id = earlier.document_id  # the remote copy's id

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from documents.models import IncomingRecord
 from documents.services import incoming_accept
-from egov.core.models import LoginFailure, Notification
+from egov.core.models import Notification
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 from units.choices import Role
 
@@ -16,26 +16,34 @@ pytestmark = pytest.mark.django_db
 
 
 def test_login_locks_out_after_repeated_failures(client, settings):
+    from axes.models import AccessAttempt
+
     settings.LOGIN_LOCKOUT_THRESHOLD = 3
     UserFactory(username="vanthu", password="pw-right-123")
     url = reverse("login")
-    for _ in range(3):
+    for _ in range(2):
         response = client.post(url, {"username": "vanthu", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200 and "Please enter a correct username" in response.content.decode()
+    response = client.post(url, {"username": "vanthu", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429  # the third failure locks
     response = client.post(url, {"username": "VanThu", "password": "pw-right-123"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429
     assert "Too many failed attempts for this account. Try again in 15 minutes." in response.content.decode()
     assert "_auth_user_id" not in client.session
-    LoginFailure.objects.all().delete()  # the window has passed
+    AccessAttempt.objects.all().delete()  # the window has passed
     response = client.post(url, {"username": "vanthu", "password": "pw-right-123"})
     assert response.status_code == 302 and "_auth_user_id" in client.session
 
 
-def test_successful_login_clears_failures(client):
+def test_successful_login_keeps_the_failure_history(client):
+    from axes.models import AccessAttempt, AccessFailureLog
+
     UserFactory(username="lanhdao", password="pw-right-123")
     client.post(reverse("login"), {"username": "lanhdao", "password": "nope"})
-    assert LoginFailure.objects.filter(username="lanhdao").count() == 1
+    assert AccessFailureLog.objects.filter(username="lanhdao").count() == 1
     assert client.post(reverse("login"), {"username": "lanhdao", "password": "pw-right-123"}).status_code == 302
-    assert not LoginFailure.objects.filter(username="lanhdao").exists()
+    assert AccessFailureLog.objects.filter(username="lanhdao").count() == 1  # history kept
+    assert not AccessAttempt.objects.filter(username="lanhdao").exists()  # the counter starts again
 
 
 def test_pages_need_login(client):

@@ -24,7 +24,7 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import requests
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from ..audit import AuditVerb, audit_record
 from ..db import service, service_atomic
 from ..errors import InvalidInput
+from ..http import HttpError, http_check_url, http_request
 from .models import ApiClient, DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ def _clean(url: str, events) -> tuple[str, list[str]]:
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(_("The webhook URL must be an http or https URL."), field="url")
+    try:
+        http_check_url(url)  # refused now when it names a private address; checked again on every delivery
+    except ValueError:
+        raise InvalidInput(_("The webhook URL must point to a public address."), field="url") from None
     events = sorted(set(events or WebhookEvent.values))
     unknown = [e for e in events if e not in WebhookEvent.values]
     if unknown:
@@ -183,11 +188,11 @@ def webhook_deliver(*, delivery_id: int) -> float | None:
     started = time.monotonic()
     code, error = None, ""
     try:
-        resp = requests.post(d.webhook.url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+        resp = http_request("POST", d.webhook.url, data=body, headers=headers, timeout=timeout)
         code = resp.status_code
         if not 200 <= code < 300:
             error = f"HTTP {code}"
-    except requests.RequestException as exc:
+    except HttpError as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
     elapsed = int((time.monotonic() - started) * 1000)
     done = timezone.now()

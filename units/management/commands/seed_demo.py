@@ -100,6 +100,8 @@ class Command(BaseCommand):
                 if created:
                     user.set_password(password)
                     user.save()
+                if role == Role.UNIT_ADMIN:
+                    user.groups.add(self._unit_admin_group())
                 Membership.objects.get_or_create(
                     user=user, unit=unit, role=role,
                     defaults={"position": leader_position if role == Role.LEADER else ""},
@@ -107,6 +109,21 @@ class Command(BaseCommand):
                 logins.append((username, unit.name, str(role.label)))
             logins += self._divisions(unit, prefix, password)
         return logins
+
+    def _unit_admin_group(self):
+        """The permissions of unit administrators; the admin site scopes them to their own units."""
+        from django.contrib.auth.models import Group, Permission
+
+        group, created = Group.objects.get_or_create(name="Quản trị đơn vị")
+        if created:
+            wanted = {("units", m): ("view", "change", "add") for m in ("membership", "division", "unitgroup")}
+            wanted[("auth", "user")] = ("view", "change", "add")
+            wanted[("units", "unit")] = ("view",)
+            wanted[("egov", "apiclient")] = ("view", "change", "add")
+            for (app, model), actions in wanted.items():
+                group.permissions.add(*Permission.objects.filter(content_type__app_label=app,
+                                                                 codename__in=[f"{a}_{model}" for a in actions]))
+        return group
 
     def _divisions(self, unit, prefix: str, password: str) -> list[tuple[str, str, str]]:
         """The unit's divisions, the office's members, and a head of the first specialised division."""

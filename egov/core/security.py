@@ -1,0 +1,36 @@
+"""
+Security response headers of the portal that no library sets (docs/security.md):
+
+- ``NoStoreForAuthenticatedMiddleware``: a page or file served to a logged-in user (or an API
+  client) carries ``Cache-Control: no-store``, so that neither a shared proxy nor the browser's
+  back button keeps another person's documents.
+- ``secret_key_is_weak``: the production settings refuse to start with a weak ``DJANGO_SECRET_KEY``.
+"""
+from __future__ import annotations
+
+from django.utils.cache import patch_cache_control
+
+__all__ = ["NoStoreForAuthenticatedMiddleware", "secret_key_is_weak", "KNOWN_WEAK_KEYS"]
+
+KNOWN_WEAK_KEYS = {"dev-only-insecure-secret-key-change-me", "test-only-secret-key", "change-me", "changeme",
+                   "secret", "django-insecure"}
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """Shorter than 50 characters, fewer than 5 distinct ones, a known development key, or Django's insecure one."""
+    key = key or ""
+    return (len(key) < 50 or len(set(key)) < 5 or key in KNOWN_WEAK_KEYS
+            or key.startswith("django-insecure") or key.lower().startswith(("dev-", "test-", "changeme")))
+
+
+class NoStoreForAuthenticatedMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        authenticated = (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
+        if authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
