@@ -53,6 +53,8 @@ def directory_entries(stream):
             self.first, self.rest = first, rest
 
         def read(self, n=-1):
+            if n == 0:
+                return b""  # ijson probes with read(0) to tell bytes from text
             if self.first:
                 out, self.first = self.first, b""
                 return out + (self.rest.read(n - 1) if n and n > 1 else b"")
