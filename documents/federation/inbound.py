@@ -285,6 +285,13 @@ def _store_blob(att) -> tuple[str, bool]:
     return saved, True
 
 
+def _received_note(origin: str, warnings: list[str]) -> str:
+    note = _("Received from %(peer)s") % {"peer": origin}
+    if warnings:
+        note += ". " + _("Tolerated on import: %(warnings)s") % {"warnings": "; ".join(warnings)}
+    return note[:1000]
+
+
 def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentPlan, peer, new_blobs: list) -> None:
     now = timezone.now()
     doc = plan.existing
@@ -327,7 +334,7 @@ def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentP
     origin = peer.code if peer is not None else _("manual import")
     dispatches = dispatches_create(
         document=doc, sender=plan.sender, targets=[(u, None) for u in targets], verb=DocumentsAuditVerb.DOCUMENT_IMPORTED,
-        actor_name=_("System"), note=_("Received from %(peer)s") % {"peer": origin}, now=now,
+        actor_name=_("System"), note=_received_note(origin, report.warnings), now=now,
         details={"peer": peer.code if peer else None, "document_id": doc.document_id,
                  "recipients": [u.code for u in targets], "consignment": report.consignment_id})
     ids = [d.pk for d in dispatches]
