@@ -485,3 +485,24 @@ def test_xmlsec1_verifies_our_signature_without_a_custom_resolver(tmp_path):
     (tmp_path / "tampered.xml").write_bytes(tampered)
     done = subprocess.run([*cmd, str(tmp_path / "tampered.xml")], capture_output=True, text=True)
     assert done.returncode != 0
+
+
+# --- the poller when the hub is down -------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_poll_backs_off_while_the_hub_is_down_and_healthz_shows_it(client, province):
+    from documents.federation.axis.poller import axis_poll
+    from documents.federation.models import Peer
+    from egov.devtools.portals import free_port
+
+    peer = Peer.objects.create(code="lgsp", name="LGSP", protocol="axis", base_url=f"http://127.0.0.1:{free_port()}/vxp",
+                               system_id="sys-a", system_secret="s", axis_from=province.snv.code, poll_interval=5)
+    first = axis_poll(peer_id=peer.pk)
+    second = axis_poll(peer_id=peer.pk)
+    assert not first["ok"] and first["transient"] and second["next_in"] > first["next_in"]
+    peer.refresh_from_db()
+    assert peer.poll_failures == 2 and peer.poll_last_ok_at is None and "getReceivedEdocList" in peer.poll_error
+    assert peer.poll_next_at > timezone.now()
+    health = client.get("/healthz").json()
+    [axis] = health["axis"]
+    assert axis["peer"] == "lgsp" and axis["failures"] == 2 and axis["last_success"] is None
