@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import statistics
 import time
 
@@ -166,13 +167,14 @@ def bench_axis(*, agencies: int = 111_000, cycles: int = 20, size_mb: float = 1.
         out["hub_packages_per_second"] = round(cycles / elapsed, 2)
         out["hub_mb_per_second"] = round(cycles * len(packages[0]) / 2**20 / elapsed, 2)
 
+        print(json.dumps(out), file=sys.stderr)
         # 2. an empty poll
         out.update(a.python(EMPTY_POLL.format(n=10)))
 
         # 3. the compose page and unit search before, then the directory sync, then after
         before = a.python(MEASURE_PAGES.format(doc=doc))
         b.python(_B_AGENCIES.format(count=agencies), timeout=900)
-        sync = a.python(SYNC, timeout=1800)
+        sync = a.python(SYNC.format(), timeout=1800)
         after = a.python(MEASURE_PAGES.format(doc=doc))
         out.update({
             "directory_sync_seconds": sync["seconds"], "directory_sync_peak_mb": sync["peak_mb"],
