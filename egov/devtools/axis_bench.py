@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import statistics
+import sys
 import time
 
 from django.conf import settings
