@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from documents.federation.hub.views import hub_endpoint
 from documents.federation.views import DocumentEdxmlView, EdxmlPackageImportView
 from documents.metrics import metrics_view
 from documents.views import home
@@ -22,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("signatures/", include("signatures.urls")),
     path("federation/v1/", include("documents.federation.urls")),
+    path("vxp", hub_endpoint),
+    path("vxp/", include("documents.federation.hub.urls")),
     path("api/v1/edxml/packages/", EdxmlPackageImportView.as_view(), name="edxml-import"),
     path("api/v1/documents/<int:pk>/edxml", DocumentEdxmlView.as_view(), name="document-edxml"),
     path("api/", include("egov.api_urls")),

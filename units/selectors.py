@@ -55,13 +55,13 @@ def unit_ancestors(*, unit: Unit) -> list[Unit]:
 
 
 def unit_communes_of(*, district: Unit, on: datetime.date | None = None) -> UnitQuerySet:
-    """All commune committees under a district (or under any unit) that exist on ``on``."""
-    return unit_descendants(unit=district).filter(kind=UnitKind.COMMUNE_COMMITTEE).active(on)
+    """All local commune committees under a district (or under any unit) that exist on ``on``."""
+    return unit_descendants(unit=district).filter(is_local=True, kind=UnitKind.COMMUNE_COMMITTEE).active(on)
 
 
 def unit_departments(*, on: datetime.date | None = None) -> UnitQuerySet:
-    """All departments (sở, ban, ngành) that exist on ``on``."""
-    return Unit.objects.filter(kind=UnitKind.DEPARTMENT).active(on)
+    """All local departments (sở, ban, ngành) that exist on ``on`` (not those of the national directory)."""
+    return Unit.objects.filter(is_local=True, kind=UnitKind.DEPARTMENT).active(on)
 
 
 MAX_SUCCESSION = 32

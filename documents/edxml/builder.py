@@ -247,7 +247,9 @@ def _add_staff(parent, staff: StaffInfo | None, order: Iterable[str]) -> None:
 
 
 def _new_envelope() -> tuple[etree._Element, etree._Element]:
-    envelope = etree.Element(_q("edXMLEnvelope"), nsmap={"edXML": NAMESPACE})
+    # The ID the package signature's Reference URI (#edXMLEnvelope) names, so that a standard
+    # XML-DSig verifier (xmlsec1 --id-attr:Id edXMLEnvelope, the JDK with setIdAttributeNS) finds it.
+    envelope = etree.Element(_q("edXMLEnvelope"), {"Id": "edXMLEnvelope"}, nsmap={"edXML": NAMESPACE})
     header = _Tree.add(envelope, "edXMLHeader")
     return envelope, header
 

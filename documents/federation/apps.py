@@ -17,6 +17,10 @@ class FederationConfig(AppConfig):
     def ready(self):
         from documents.transports import transport_register
 
+        from .axis.transport import AxisTransport
+        from .hub.transport import HubTransport
         from .outbound import FederationTransport
 
         transport_register(FederationTransport())
+        transport_register(AxisTransport())
+        transport_register(HubTransport())

@@ -72,7 +72,7 @@ def check_request(request, *, body_sha256: str):
         raise AuthError("unsupported_version", f"Unsupported federation protocol version {version!r}; this portal "
                         f"speaks version {PROTOCOL_VERSION}.", 400)
     code = meta.get("HTTP_X_EGOV_PEER", "")
-    peer = Peer.objects.filter(code=code, enabled=True).first()
+    peer = Peer.objects.filter(code=code, enabled=True, protocol="egov").first()
     if peer is None or not peer.inbound_secret:
         raise AuthError("unknown_peer", f"Peer {code!r} is not known to this portal or is disabled.", 403)
     ts = meta.get("HTTP_X_EGOV_TIMESTAMP", "")

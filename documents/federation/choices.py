@@ -2,12 +2,25 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["PeerMode", "PackageKind", "InboundResult", "OutboxState", "PullState", "AuditVerb"]
+__all__ = ["PeerMode", "PeerProtocol", "PackageKind", "InboundResult", "OutboxState", "PullState", "HubItemState",
+           "AuditVerb"]
 
 
 class PeerMode(models.TextChoices):
     PUSH = "push", _("Push (we POST to its receive endpoint)")
     PULL = "pull", _("Pull (it polls our pull endpoints)")
+
+
+class PeerProtocol(models.TextChoices):
+    EGOV = "egov", _("Portal federation (/federation/v1/)")
+    AXIS = "axis", _("National axis / LGSP (this portal is an agency system)")
+    HUB = "hub", _("Agency system connected to this portal's hub (/vxp/)")
+
+
+class HubItemState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be taken")
+    DONE = "done", _("Taken")
+    FAIL = "fail", _("Refused")
 
 
 class PackageKind(models.TextChoices):
@@ -42,3 +55,9 @@ class AuditVerb(models.TextChoices):
     PULL_FAILED = "federation.pull_fail", _("A peer refused a package it pulled")
     PACKAGE_IMPORTED_BY_HAND = "edxml.manual_import", _("Package imported by hand")
     STATUS_IMPORTED = "edxml.status_imported", _("Status received as a package")
+    HUB_SYSTEM_CREATED = "hub.system_created", _("Agency system connected to the hub")
+    HUB_SYSTEM_ROTATED = "hub.system_rotated", _("Secret of a hub system rotated")
+    HUB_SYSTEM_REVOKED = "hub.system_revoked", _("Agency system disconnected from the hub")
+    HUB_PACKAGE_RECEIVED = "hub.package_received", _("Hub stored a package")
+    HUB_PACKAGE_TAKEN = "hub.package_taken", _("A system acknowledged a package it pulled from the hub")
+    AXIS_DIRECTORY_SYNCED = "axis.directory_synced", _("Directory synchronised from the axis")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from documents.choices import AuditVerb as DocumentsAuditVerb
 from documents.choices import (
+    BusinessType,
     DeliveryState,
     DocumentStatus,
     EventKind,
@@ -49,6 +50,7 @@ from units.selectors import unit_members
 from .choices import AuditVerb, InboundResult, PackageKind
 from .mapping import MappingError, document_fields_from_package
 from .models import InboundPackage
+from .signing import UNVERIFIABLE
 
 __all__ = ["ImportReport", "package_import", "FAULT_HTTP_STATUS"]
 
@@ -133,13 +135,38 @@ def _check_signature(report: ImportReport, pkg, peer) -> None:
     check = verify_package_signature(signature_xml=pkg.signature.signature_xml, signed_bytes=pkg.signature.signed_bytes,
                                      pinned_pem=peer.signing_certificate if peer is not None else "")
     report.signature = {"valid": check.valid, "code": check.code, "message": check.message, "signer": check.signer,
-                        "certificate_sha256": check.certificate_sha256}
-    if not check.valid:
-        report.problem(check.code, check.message, fatal=True)
+                        "certificate_sha256": check.certificate_sha256, "weak": check.weak or [],
+                        "verifiable": check.valid or check.code not in UNVERIFIABLE}
+    if check.valid:
+        if check.weak:
+            report.warnings.append(_("The package signature is valid but uses weak (legacy) algorithms: %(alg)s.")
+                                   % {"alg": ", ".join(check.weak)})
+        return
+    pinned = peer is not None and bool(peer.signing_certificate.strip())
+    tolerable = check.code in UNVERIFIABLE and not (check.code == "signature_untrusted" and pinned)
+    if tolerable and not (peer is not None and peer.require_signature):
+        # Real systems send placeholder or legacy signatures; the document's own (PDF) signature is what
+        # carries legal weight, and the unit's signature policy decides at acceptance.
+        report.warnings.append(_("The package signature is not verifiable (%(code)s): %(message)s")
+                               % {"code": check.code, "message": check.message})
+        return
+    report.problem(check.code, check.message, fatal=True)
+
+
+def _alias(report: ImportReport, organ_id: str, peer) -> Unit | None:
+    """A From OrganId that is the peer's systemId rather than a QCVN 102 code: the one agency it hosts."""
+    if peer is None or not organ_id or organ_id not in (peer.system_id, peer.code):
+        return None
+    hosted = list(Unit.objects.filter(is_local=False, peer_ref=peer.code).order_by("pk")[:2])
+    if len(hosted) != 1:
+        return None
+    report.warnings.append(_("The sender %(id)s is a system id, not an agency code; read as %(code)s, the agency "
+                             "that system hosts.") % {"id": organ_id, "code": hosted[0].code})
+    return hosted[0]
 
 
 def _sender(report: ImportReport, organ_id: str, peer) -> Unit | None:
-    unit = Unit.objects.filter(code=organ_id).first()
+    unit = Unit.objects.filter(code=organ_id).first() or _alias(report, organ_id, peer)
     if unit is None:
         report.problem("unknown_sender", _("The sender %(code)s is not in the unit directory.") % {"code": organ_id},
                        fatal=True)
@@ -193,7 +220,29 @@ def _plan_document(report: ImportReport, pkg: DocumentPackage, peer) -> _Documen
         return None
     related = None
     related_id = fields.pop("_related_document_id")
-    if fields["business_type"] != 0:
+    business_type = fields["business_type"]
+    if business_type != 0 and not related_id:
+        named = h.response_for[0].document_id if h.response_for else h.document_id
+        if named:
+            related_id = named
+            report.warnings.append(_("The %(kind)s carries no Bussiness/DocumentId; the earlier document is read from "
+                                     "%(where)s: %(id)s.") % {"kind": BusinessType(business_type).label,
+                                                             "where": "ResponseFor" if h.response_for else "DocumentId",
+                                                             "id": named})
+    existing = Document.objects.filter(document_id=h.document_id).first()
+    if (business_type != 0 and existing is not None and sender is not None and existing.owner_unit_id == sender.pk
+            and existing.business_type != business_type):
+        # The header DocumentId names an earlier document (a revocation repeating the revoked document's id,
+        # a replacement reusing an earlier update's id): this package is the new one it says it is.
+        derived = f"{h.document_id}#{business_type}"[:100]
+        report.warnings.append(_("DocumentId %(id)s already names an earlier %(earlier)s of the sender; this %(kind)s "
+                                 "is stored as %(derived)s.") % {"id": h.document_id,
+                                                                "earlier": BusinessType(existing.business_type).label,
+                                                                "kind": BusinessType(business_type).label,
+                                                                "derived": derived})
+        fields["document_id"] = derived
+        existing = Document.objects.filter(document_id=derived).first()
+    if business_type != 0:
         related = Document.objects.filter(document_id=related_id).first() if related_id else None
         if related is None:
             report.problem("unknown_related_document",
@@ -202,7 +251,6 @@ def _plan_document(report: ImportReport, pkg: DocumentPackage, peer) -> _Documen
         elif sender is not None and related.owner_unit_id != sender.pk:
             report.problem("unknown_related_document", _("The earlier document %(id)s is not a document of the "
                                                          "sender.") % {"id": related_id}, fatal=True)
-    existing = Document.objects.filter(document_id=h.document_id).first()
     if existing is not None and sender is not None and existing.owner_unit_id != sender.pk:
         report.problem("document_id_conflict", _("DocumentId %(id)s already belongs to another unit's document.")
                        % {"id": h.document_id}, fatal=True)
@@ -237,6 +285,13 @@ def _store_blob(att) -> tuple[str, bool]:
     return saved, True
 
 
+def _received_note(origin: str, warnings: list[str]) -> str:
+    note = _("Received from %(peer)s") % {"peer": origin}
+    if warnings:
+        note += ". " + _("Tolerated on import: %(warnings)s") % {"warnings": "; ".join(warnings)}
+    return note[:1000]
+
+
 def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentPlan, peer, new_blobs: list) -> None:
     now = timezone.now()
     doc = plan.existing
@@ -248,13 +303,25 @@ def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentP
                                       sent_at=trace[0].timestamp if trace else now, **fields)
         for position, (att, kind, name) in enumerate(zip(pkg.attachments, plan.fields["_attachment_kinds"],
                                                          plan.fields["_safe_names"])):
-            stored, created = _store_blob(att)
+            content = att
+            if att.is_zipped and not name.lower().endswith(".zip") and att.zip_members:
+                # The sender zipped the file to save space: the attachment is the first entry; the archive
+                # itself is kept (content-addressed) as evidence.
+                evidence, created = _store_blob(att)
+                if created:
+                    new_blobs.append(evidence)
+                content = att.zip_members[0]
+                report.warnings.append(_("Attachment %(name)s arrived zipped (application/zip): stored as its first "
+                                         "entry %(entry)s; the archive is kept as %(blob)s.")
+                                       % {"name": name, "entry": content.name, "blob": evidence})
+            stored, created = _store_blob(content)
             if created:
                 new_blobs.append(stored)
-            with att.open() as stream:
-                mime = detect_mime(stream.read(8192)) or att.content_type or "application/octet-stream"
+            with content.open() as stream:
+                mime = detect_mime(stream.read(8192)) or (
+                    att.content_type if content is att else "") or "application/octet-stream"
             row = Attachment(document=doc, kind=kind, original_name=name, description=att.description[:255],
-                             size=att.size, sha256=att.sha256, mime_type=mime[:100], position=position)
+                             size=content.size, sha256=content.sha256, mime_type=mime[:100], position=position)
             row.file.name = stored
             row.save()
     have = set(Dispatch.objects.filter(document=doc).values_list("recipient_id", flat=True))
@@ -267,7 +334,7 @@ def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentP
     origin = peer.code if peer is not None else _("manual import")
     dispatches = dispatches_create(
         document=doc, sender=plan.sender, targets=[(u, None) for u in targets], verb=DocumentsAuditVerb.DOCUMENT_IMPORTED,
-        actor_name=_("System"), note=_("Received from %(peer)s") % {"peer": origin}, now=now,
+        actor_name=_("System"), note=_received_note(origin, report.warnings), now=now,
         details={"peer": peer.code if peer else None, "document_id": doc.document_id,
                  "recipients": [u.code for u in targets], "consignment": report.consignment_id})
     ids = [d.pk for d in dispatches]
@@ -353,7 +420,8 @@ def _log(report: ImportReport, *, peer, size: int, sha256: str, document=None) -
     return InboundPackage.objects.create(
         peer=peer, consignment_id=report.consignment_id, document_id=report.document_id[:100], kind=report.kind,
         status_code=report.status_code, result=report.result, code=report.code[:40], message=report.message[:1000],
-        size=size, sha256=sha256, signed_by=(report.signature or {}).get("signer", "")[:300], stored_document=document)
+        size=size, sha256=sha256, signed_by=(report.signature or {}).get("signer", "")[:300], stored_document=document,
+        warnings=[str(w)[:1000] for w in report.warnings[:100]])
 
 
 def _fault(report: ImportReport, code: str, message: str) -> ImportReport:

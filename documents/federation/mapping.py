@@ -110,6 +110,20 @@ def response_for_of(document) -> ResponseFor:
                        promulgation_date=document.issued_on, document_id=document.document_id)
 
 
+def _page_count(files) -> int:
+    """Pages of the main file when it is a PDF (PageAmount); 1 when it cannot be told (the field's default)."""
+    main = next((a for a in files if a.kind == AttachmentKind.MAIN), None)
+    if main is None or main.mime_type != "application/pdf":
+        return 1
+    try:
+        from pypdf import PdfReader
+
+        with default_storage.open(main.file.name, "rb") as f:
+            return max(1, len(PdfReader(f, strict=False).pages))
+    except Exception:  # noqa: BLE001 - a PDF pypdf cannot read still travels; the count is informative
+        return 1
+
+
 def _check_exportable(document) -> None:
     if document.secrecy != Secrecy.NONE:
         raise MappingError("secret_document", "Classified documents are never exported (QĐ 28/2018/QĐ-TTg).")
@@ -144,11 +158,15 @@ def document_to_package(document, *, recipients: Sequence | None = None, timesta
         signer_info=SignerInfo(full_name=document.signer_name, position=document.signer_position,
                                competence=document.signer_competence),
         due_date=document.due_date,
-        other_info=OtherInfo(priority=int(document.urgency), page_amount=document.page_amount,
+        other_info=OtherInfo(priority=int(document.urgency), page_amount=document.page_amount or _page_count(files),
+                             promulgation_amount=max(1, document.dispatches.count(), len(recipients)),
                              appendixes=appendixes),
         to_places=[line.strip() for line in document.recipients_text.splitlines() if line.strip()],
+        steering_type="0",
     )
     related = document.related_document
+    if related is not None and related.document_id and related.issued_on:
+        header.response_for = [response_for_of(related)]
     bussiness = Bussiness(bussiness_doc_type=BussinessDocType(int(document.business_type)),
                           document_id=related.document_id if related is not None else None,
                           bussiness_doc_reason=document.business_reason)

@@ -42,7 +42,7 @@ from documents.transports import Transport
 from egov.core.db import service_atomic
 
 from .auth import sign_headers
-from .choices import OutboxState, PackageKind, PeerMode
+from .choices import OutboxState, PackageKind, PeerMode, PeerProtocol
 from .mapping import document_to_package, status_to_package
 from .models import Peer, PullItem, StatusOutbox
 
@@ -64,7 +64,7 @@ RECEIVE_PATH = "/federation/v1/packages/"
 def peer_for_code(code: str) -> Peer | None:
     if not code:
         return None
-    return Peer.objects.filter(code=code, enabled=True).first()
+    return Peer.objects.filter(code=code, enabled=True, protocol=PeerProtocol.EGOV).first()
 
 
 def stream_enqueue(peer_id: int, *, countdown: float | None = None) -> None:
@@ -146,7 +146,7 @@ def _lease_seconds() -> int:
 
 def _claim(peer_id: int, owner: str) -> bool:
     now = timezone.now()
-    return bool(Peer.objects.filter(pk=peer_id, enabled=True, mode=PeerMode.PUSH)
+    return bool(Peer.objects.filter(pk=peer_id, enabled=True, mode=PeerMode.PUSH, protocol=PeerProtocol.EGOV)
                 .filter(Q(stream_lease_until__isnull=True) | Q(stream_lease_until__lt=now) | Q(stream_owner=owner))
                 .update(stream_lease_until=now + timedelta(seconds=_lease_seconds()), stream_owner=owner))
 
@@ -330,7 +330,7 @@ def federation_sweep() -> int:
     from .tasks import peer_stream_task
 
     started = 0
-    for peer in Peer.objects.filter(enabled=True, mode=PeerMode.PUSH):
+    for peer in Peer.objects.filter(enabled=True, mode=PeerMode.PUSH, protocol=PeerProtocol.EGOV):
         if _next_item(peer) is not None:
             peer_stream_task.delay(peer.pk)
             started += 1

@@ -51,6 +51,10 @@ C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+# Legacy algorithms real systems still sign with: verified, and reported as weak.
+SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+C14N_COMMENTS = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 REFERENCE_URI = "#edXMLEnvelope"
 
@@ -138,6 +142,13 @@ class SignatureCheck:
     message: str
     signer: str = ""
     certificate_sha256: str = ""
+    weak: list[str] | None = None  # legacy algorithms the (valid) signature uses
+
+
+# Outcomes that mean "this signature cannot be checked here" rather than "this package was changed":
+# recorded as a warning (not verifiable) unless the peer requires signed packages.
+UNVERIFIABLE = {"signature_placeholder", "signature_malformed", "signature_algorithm", "signature_reference",
+                "signature_unverifiable", "signature_untrusted"}
 
 
 def _fail(code: str, message: str, signer: str = "", fp: str = "") -> SignatureCheck:
@@ -154,44 +165,65 @@ def verify_package_signature(*, signature_xml: bytes, signed_bytes: bytes, pinne
         sig = etree.fromstring(signature_xml, parser=safe_xml_parser())
     except etree.XMLSyntaxError as exc:
         return _fail("signature_malformed", f"The Signature element is not well-formed: {exc}")
+    if etree.QName(sig).localname == "Signature" and etree.QName(sig).namespace != DS:
+        return _fail("signature_placeholder", "The Signature element is not in the XML-DSig namespace (a placeholder "
+                                              "written by the sender's software).")
     if sig.tag != _q("Signature"):
         return _fail("signature_malformed", "The Signature element is not an XML-DSig Signature.")
     info = sig.find(_q("SignedInfo"))
     refs = info.findall(_q("Reference")) if info is not None else []
     if info is None or len(refs) != 1:
         return _fail("signature_malformed", "The signature must have one SignedInfo with exactly one Reference.")
-    if info.find(_q("CanonicalizationMethod")) is None or info.find(_q("CanonicalizationMethod")).get(
-            "Algorithm") != EXC_C14N:
-        return _fail("signature_algorithm", "Unsupported canonicalisation method of SignedInfo.")
+    weak: list[str] = []
+    c14n = info.find(_q("CanonicalizationMethod"))
+    c14n_alg = c14n.get("Algorithm") if c14n is not None else ""
+    if c14n_alg not in (EXC_C14N, C14N, C14N_COMMENTS):
+        return _fail("signature_algorithm", f"Unsupported canonicalisation method of SignedInfo {c14n_alg!r}.")
+    if c14n_alg != EXC_C14N:
+        weak.append("C14N 1.0")
     ref = refs[0]
-    if ref.get("URI") not in (REFERENCE_URI, ""):
+    uri = ref.get("URI")
+    if uri not in (REFERENCE_URI, ""):
         return _fail("signature_reference", "The signature does not refer to the edXML envelope.")
     digest_method = ref.find(_q("DigestMethod"))
-    if digest_method is None or digest_method.get("Algorithm") != SHA256:
-        return _fail("signature_algorithm", "Only SHA-256 digests are accepted.")
+    digest_alg = digest_method.get("Algorithm") if digest_method is not None else ""
+    if digest_alg not in (SHA256, SHA1):
+        return _fail("signature_algorithm", f"Unsupported digest method {digest_alg!r}.")
+    if digest_alg == SHA1:
+        weak.append("SHA-1")
     try:
-        digest = base64.b64decode(ref.findtext(_q("DigestValue")) or "", validate=True)
+        digest = base64.b64decode("".join((ref.findtext(_q("DigestValue")) or "").split()), validate=True)
         value = base64.b64decode("".join((sig.findtext(_q("SignatureValue")) or "").split()), validate=True)
         cert_nodes = sig.findall(f"{_q('KeyInfo')}/{_q('X509Data')}/{_q('X509Certificate')}")
         certs = [x509.load_der_x509_certificate(base64.b64decode("".join((n.text or "").split()), validate=True))
                  for n in cert_nodes]
     except ValueError as exc:
-        return _fail("signature_malformed", f"Bad base64 or certificate in the signature: {exc}")
+        return _fail("signature_placeholder", f"Bad base64 or certificate in the signature (a placeholder?): {exc}")
     if not certs:
-        return _fail("signature_malformed", "The signature carries no X509Certificate.")
+        return _fail("signature_placeholder", "The signature carries no X509Certificate (a placeholder?).")
     leaf = certs[0]
     signer = leaf.subject.rfc4514_string()[:300]
     fp = hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).hexdigest()
-    if not hmac.compare_digest(digest, hashlib.sha256(signed_bytes).digest()):
+    ours = hashlib.sha256(signed_bytes).digest() if digest_alg == SHA256 else hashlib.sha1(signed_bytes).digest()
+    if not hmac.compare_digest(digest, ours):
+        if uri == "":
+            # URI="" covers the whole document as the sender serialised it (attachments included); the
+            # parser keeps the envelope only, so this digest cannot be recomputed here.
+            return _fail("signature_unverifiable", "The signature covers the whole document (URI=\"\"), which "
+                                                   "cannot be recomputed here: not verifiable.", signer, fp)
         return _fail("signature_broken", "The package was changed after signing (envelope digest mismatch).",
                      signer, fp)
     method = (info.find(_q("SignatureMethod")).get("Algorithm") if info.find(_q("SignatureMethod")) is not None
               else "")
-    to_verify = etree.tostring(info, method="c14n", exclusive=True, with_comments=False)
+    to_verify = etree.tostring(info, method="c14n", exclusive=c14n_alg == EXC_C14N,
+                               with_comments=c14n_alg == C14N_COMMENTS)
     public_key = leaf.public_key()
     try:
-        if method == RSA_SHA256 and isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(value, to_verify, padding.PKCS1v15(), hashes.SHA256())
+        if method in (RSA_SHA256, RSA_SHA1) and isinstance(public_key, rsa.RSAPublicKey):
+            if method == RSA_SHA1:
+                weak.append("RSA-SHA1")
+            public_key.verify(value, to_verify, padding.PKCS1v15(),
+                              hashes.SHA256() if method == RSA_SHA256 else hashes.SHA1())  # noqa: S303 - legacy, reported weak
         elif method == ECDSA_SHA256 and isinstance(public_key, ec.EllipticCurvePublicKey):
             from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
@@ -203,6 +235,14 @@ def verify_package_signature(*, signature_xml: bytes, signed_bytes: bytes, pinne
     except InvalidSignature:
         return _fail("signature_broken", "The signature value does not match (wrong key or changed SignedInfo).",
                      signer, fp)
+    check = _trust(leaf, certs[1:], signer, fp, pinned_pem)
+    if check.valid and weak:
+        check.weak = weak
+        check.message += " Weak (legacy) algorithms: " + ", ".join(weak) + "."
+    return check
+
+
+def _trust(leaf, intermediates, signer: str, fp: str, pinned_pem: str) -> SignatureCheck:
     if pinned_pem.strip():
         try:
             pinned = x509.load_pem_x509_certificate(pinned_pem.encode())
@@ -212,7 +252,7 @@ def verify_package_signature(*, signature_xml: bytes, signed_bytes: bytes, pinne
             return _fail("signature_untrusted", "The package is signed with another certificate than the peer's.",
                          signer, fp)
         return SignatureCheck(True, "valid", "Signed with the peer's pinned certificate.", signer, fp)
-    return _check_trust_store(leaf, certs[1:], signer, fp)
+    return _check_trust_store(leaf, intermediates, signer, fp)
 
 
 def _check_trust_store(leaf: x509.Certificate, intermediates: list[x509.Certificate], signer: str, fp: str

@@ -188,13 +188,16 @@ def dispatch_delivered(*, dispatch_id: int, actor_name: str = "", note: str = ""
 
 @service
 def dispatch_record_failure(*, dispatch_id: int, error: str, permanent: bool = False, actor_name: str = "",
-                            notify_text: str = "") -> str:
+                            notify_text: str = "", reopen_delivered: bool = False) -> str:
     """
     A failed attempt: ``retrying`` with a due time (backoff with jitter), or ``failed`` when
     the attempts run out or the failure is ``permanent`` (the recipient's system refused the
     package); a failure notifies the sender's clerks. Returns the new state ("" if finished already).
+    ``reopen_delivered`` (with ``permanent``): a store-and-forward hub that had taken the package
+    reports later that the recipient's system refused it (axis reconciliation): delivered → failed.
     """
-    d = _locked(dispatch_id)
+    d = _locked(dispatch_id, states=(*UNFINISHED, DeliveryState.DELIVERED) if reopen_delivered and permanent
+                else UNFINISHED)
     if d is None:
         return ""
     now = timezone.now()

@@ -32,20 +32,21 @@ def recipients_expand(*, groups: Iterable[str], owner_unit: Unit, on=None) -> li
     Expand recipient groups into units existing on ``on``:
     ``departments``, ``districts``, ``communes`` (every commune committee), ``province`` (every
     unit of the province), ``communes_of:<unit pk>``, ``saved:<UnitGroup pk>`` (a saved list of
-    the sending unit). One query per group.
+    the sending unit). One query per group. The kind groups mean *this province's* units: local
+    units only, however large the directory of remote units (the national axis) is.
     """
     units: list[Unit] = []
     for spec in groups:
         kind, _sep, arg = str(spec).partition(":")
         if kind == "departments":
-            units += list(Unit.objects.active(on).filter(kind=UnitKind.DEPARTMENT))
+            units += list(Unit.objects.active(on).filter(is_local=True, kind=UnitKind.DEPARTMENT))
         elif kind == "districts":
-            units += list(Unit.objects.active(on).filter(kind=UnitKind.DISTRICT_COMMITTEE))
+            units += list(Unit.objects.active(on).filter(is_local=True, kind=UnitKind.DISTRICT_COMMITTEE))
         elif kind == "communes":
-            units += list(Unit.objects.active(on).filter(kind=UnitKind.COMMUNE_COMMITTEE))
+            units += list(Unit.objects.active(on).filter(is_local=True, kind=UnitKind.COMMUNE_COMMITTEE))
         elif kind == "province":
             units += list(Unit.objects.active(on).filter(
-                kind__in=[UnitKind.PROVINCE_COMMITTEE, UnitKind.DEPARTMENT, UnitKind.DISTRICT_COMMITTEE,
+                is_local=True, kind__in=[UnitKind.PROVINCE_COMMITTEE, UnitKind.DEPARTMENT, UnitKind.DISTRICT_COMMITTEE,
                           UnitKind.COMMUNE_COMMITTEE]))
         elif kind == "communes_of" and arg.isdigit():
             district = Unit.objects.filter(pk=int(arg)).first()

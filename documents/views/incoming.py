@@ -14,7 +14,7 @@ from units.models import Membership
 from egov.core.errors import PermissionDeniedError, ServiceError
 
 from .. import services
-from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode
+from ..choices import DeliveryState, EventKind, HandlerRole, IncomingStatus, StatusCode
 from ..filtersets import IncomingRecordFilterSet, search_words
 from ..forms import AnswerRequestForm, AssignForm, FinishForm, ProgressForm, RejectForm, add_service_error
 from ..models import IncomingRecord
@@ -51,9 +51,13 @@ def incoming_list(request):
 
 def _timeline(rec: IncomingRecord) -> list[dict]:
     items = []
+    remote_sender = not rec.dispatch.sender.is_local
     for e in rec.dispatch.events.all():
         if e.kind == EventKind.BUSINESS:
             label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
+        elif remote_sender and e.code == DeliveryState.PENDING and e.note:
+            # How the package came in, with what the import tolerated (warnings the clerk should see).
+            label = _("Received from another system")
         else:
             continue
         items.append({"at": e.at, "label": label, "who": e.actor_name, "note": e.note, "code": e.code,

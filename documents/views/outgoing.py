@@ -5,7 +5,7 @@ from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -322,8 +322,9 @@ def unit_search(request):
     term = request.GET.get("term", "").strip()
     units = []
     if len(term) >= 2:
-        units = list(Unit.objects.active().filter(kind__in=LEVEL_KINDS).exclude(pk=ctx.unit.pk).search(term)
-                     .order_by("path")[:20])
+        # The province's own levels, and every remote unit (peer portals, the national directory).
+        units = list(Unit.objects.active().filter(Q(kind__in=LEVEL_KINDS) | Q(is_local=False))
+                     .exclude(pk=ctx.unit.pk).search(term).order_by("path")[:20])
     return render(request, "documents/_unit_options.html", {"units": units, "term": term})
 
 

@@ -53,5 +53,23 @@ def health_check() -> dict:
         )
         result["workers"] = [{"hostname": h, "seen_at": s.isoformat()} for h, s in workers]
         result["worker"] = bool(workers)
+    if result["database"]:
+        result["axis"] = _axis_health()
     result["ok"] = result["database"] and result["broker"] and result["worker"]
     return result
+
+
+def _axis_health() -> list[dict]:
+    """Informational: each axis / LGSP peer's last poll and last successful poll (the model by name: base layer)."""
+    from django.apps import apps
+
+    if not apps.is_installed("documents.federation"):
+        return []
+    Peer = apps.get_model("federation", "Peer")
+    try:
+        rows = Peer.objects.filter(protocol="axis", enabled=True).values_list(
+            "code", "poll_last_at", "poll_last_ok_at", "poll_failures", "poll_error")
+        return [{"peer": code, "last_poll": last and last.isoformat(), "last_success": ok and ok.isoformat(),
+                 "failures": failures, "error": error[:300]} for code, last, ok, failures, error in rows]
+    except Exception as exc:  # noqa: BLE001 - health must answer even before the migration ran
+        return [{"error": str(exc)[:300]}]

@@ -144,12 +144,14 @@ class PortalInstance:
             os.killpg(self.web.pid, signal.SIGKILL)
             self.web.wait(10)
 
-    def start_worker(self, timeout: float = 60) -> None:
+    def start_worker(self, timeout: float = 60, *, beat: bool = False) -> None:
+        """The instance's Celery worker; ``beat=True`` embeds the beat scheduler (periodic tasks such as axis polls)."""
         log_path = self.root / "worker.log"
         log = open(log_path, "ab")
+        extra = ["-B", "-s", str(self.root / "celerybeat-schedule")] if beat else []
         self.worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "egov", "worker", "-l", "info", "-c", "2",  # every queue of its prefix
-             "-n", f"{self.queue}@egov", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "-n", f"{self.queue}@egov", "--without-gossip", "--without-mingle", "--without-heartbeat", *extra],
             cwd=settings.BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -192,6 +192,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                          "schedule": env.float("DELIVERY_SWEEP_EVERY", default=2.0),
                          "options": {"expires": 10}},
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
+    # Axis peers: poll the due ones (each peer keeps its own interval and back-off).
+    "axis-poll": {"task": "documents.federation.tasks.axis_poll_due_task",
+                  "schedule": env.float("AXIS_POLL_EVERY", default=10.0)},
     "webhook-scan": {"task": "documents.tasks.webhook_scan_task",
                      "schedule": env.float("WEBHOOK_SCAN_EVERY", default=5.0)},
     "webhook-sweep": {"task": "egov.core.api.tasks.webhook_sweep_task", "schedule": 30.0},
@@ -305,6 +308,18 @@ FEDERATION_CONNECT_TIMEOUT = env.float("FEDERATION_CONNECT_TIMEOUT", default=5.0
 FEDERATION_READ_TIMEOUT = env.float("FEDERATION_READ_TIMEOUT", default=120.0)
 # META key of the client-certificate SHA-256 set by the TLS-terminating proxy (mutual TLS); "" = not used.
 FEDERATION_CLIENT_CERT_HEADER = env.str("FEDERATION_CLIENT_CERT_HEADER", default="")
+# --- National axis / LGSP client and hub (docs/federation.md, "Axis mode", "Hub mode") -------------
+AXIS_POLL_INTERVAL = env.int("AXIS_POLL_INTERVAL", default=60)          # seconds between polls of one axis peer
+AXIS_POLL_BATCH = env.int("AXIS_POLL_BATCH", default=50)                # packages imported per poll and message type
+AXIS_POLL_BACKOFF_MAX = env.int("AXIS_POLL_BACKOFF_MAX", default=900)   # longest wait after failed polls (s)
+AXIS_RECONCILE_EVERY = env.int("AXIS_RECONCILE_EVERY", default=300)     # getSentEdocList at most this often (s)
+AXIS_CONNECT_TIMEOUT = env.float("AXIS_CONNECT_TIMEOUT", default=5.0)
+AXIS_READ_TIMEOUT = env.float("AXIS_READ_TIMEOUT", default=120.0)
+AXIS_REPLAY_WINDOW = env.int("AXIS_REPLAY_WINDOW", default=300)         # hub: signed headers older/newer are stale
+HUB_RATE_PER_MINUTE = env.int("HUB_RATE_PER_MINUTE", default=600)       # hub: calls per system per minute
+HUB_MAX_PACKAGE_BYTES = env.int("HUB_MAX_PACKAGE_BYTES", default=64 * 1024 * 1024)
+HUB_LIST_LIMIT = env.int("HUB_LIST_LIMIT", default=200)                 # hub: items per getReceivedEdocList answer
+HUB_AXIS_PEER = env.str("HUB_AXIS_PEER", default="")                    # hub: code of the national axis peer to relay to
 
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -67,8 +67,9 @@ MUTATIONS = [
                  f"{M}/Subject is in namespace 'urn:example:other', not 'http://www.mic.gov.vn/TBT/QCVN_102_2016'",
                  f"{M}/Subject", id="wrong-namespace-subject"),
     pytest.param("document_new.xml", r"(<edXML:ContentTransferEncoded [^>]*>)JVBERi0x", r"\1JVB!Ri0x", "bad_base64",
-                 "Attachment ContentId 'cid:qd-15.pdf': ContentTransferEncoded is not valid base64 (Only base64 "
-                 "data is allowed)", "edXML/AttachmentEncoded/Attachment/ContentTransferEncoded", id="bad-base64"),
+                 "Attachment ContentId 'cid:qd-15.pdf': ContentTransferEncoded is not valid base64 (1 characters "
+                 "outside the base64 alphabet and a length that is not a multiple of 4: it cannot be decoded "
+                 "unambiguously)", "edXML/AttachmentEncoded/Attachment/ContentTransferEncoded", id="bad-base64"),
     pytest.param("document_new.xml", r"CiUlRU9GCg==<", "CiUlRU9GCg=<", "bad_base64",
                  "Attachment ContentId 'cid:qd-15.pdf': ContentTransferEncoded is not valid base64 (3 characters "
                  "left over: truncated?)", "edXML/AttachmentEncoded/Attachment/ContentTransferEncoded",

@@ -57,7 +57,7 @@ def test_signed_bytes_are_the_canonical_unsigned_envelope():
     envelope = etree.fromstring(unsigned_package)[0]
     assert signer.calls == [envelope_signing_bytes(envelope)]
     assert signer.calls[0].startswith(b'<edXML:edXMLEnvelope xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016" '
-                                      b'xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">')
+                                      b'xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016" Id="edXMLEnvelope">')
     # Removing the Signature element (and nothing else) from the signed package gives back the unsigned one.
     without = re.sub(rb"<Signature .*?</Signature>", b"", signed_package, flags=re.S)
     assert without == unsigned_package

@@ -49,28 +49,47 @@ class Sink:
         return {**common, "file": self.file}
 
 
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_STRAY = bytes(b for b in range(256) if b not in _ALPHABET + b"-_" + b" \t\r\n")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 class Base64Decoder:
-    """Strict base64 decoding of text that arrives in arbitrary pieces."""
+    """
+    Base64 decoding of text that arrives in arbitrary pieces, lenient where the bytes are still
+    unambiguous (as the parsers in the field are), each leniency reported once through ``warn``:
+    stray characters outside the alphabet (non-ASCII, punctuation) are skipped when what is left
+    still divides into whole groups of four (they were insertions), the URL-safe
+    alphabet (``-``/``_``) is read as ``+``/``/``, missing final padding is added (when nothing was skipped). Refused: data
+    after the final padding, and a length that leaves one character over (truncated: the last
+    byte cannot be known).
+    """
 
     _WHITESPACE = b" \t\r\n"
 
-    def __init__(self, label: str, max_bytes: int) -> None:
+    def __init__(self, label: str, max_bytes: int, warn: Callable[[str], None] | None = None) -> None:
         self.label = label  # 'ContentId "cid:…"' or "attachment #3", for messages
         self.max_bytes = max_bytes
         self.pending = bytearray()
         self.padded = False
         self.sink = Sink()
+        self.warn = warn or (lambda _message: None)
+        self.stray = 0
+        self.urlsafe = False
 
     def _error(self, why: str) -> EdxmlError:
         return EdxmlError("bad_base64", f"Attachment {self.label}: ContentTransferEncoded is not valid base64 ({why})",
                           f"{ATTACHMENT}/ContentTransferEncoded")
 
     def feed(self, text: str) -> None:
-        try:
-            raw = text.encode("ascii")
-        except UnicodeEncodeError:
-            raise self._error("non-ASCII character") from None
-        self.pending += raw.translate(None, self._WHITESPACE)
+        raw = text.encode("ascii", errors="replace")  # non-ASCII characters become "?", a stray character
+        raw = raw.translate(None, self._WHITESPACE)
+        cleaned = raw.translate(None, _STRAY)
+        self.stray += len(raw) - len(cleaned)
+        if b"-" in cleaned or b"_" in cleaned:
+            self.urlsafe = True
+            cleaned = cleaned.translate(_URLSAFE)
+        self.pending += cleaned
         usable = len(self.pending) // 4 * 4
         if usable >= FEED_BYTES:
             self._decode(bytes(self.pending[:usable]))
@@ -90,11 +109,24 @@ class Base64Decoder:
         self.sink.write(decoded)
 
     def finish(self) -> Sink:
-        if len(self.pending) % 4:
-            raise self._error(f"{len(self.pending) % 4} characters left over: truncated?")
+        left = len(self.pending) % 4
+        if left and self.stray:
+            raise self._error(f"{self.stray} characters outside the base64 alphabet and a length that is not a "
+                              "multiple of 4: it cannot be decoded unambiguously")
+        if left == 1:
+            raise self._error("1 character left over: truncated?")
+        if left:
+            if self.padded or self.pending.endswith(b"="):
+                raise self._error(f"{left} characters left over: truncated?")
+            self.pending += b"=" * (4 - left)
+            self.warn(f"Attachment {self.label}: base64 without its final padding; padding added")
         if self.pending:
             self._decode(bytes(self.pending))
             self.pending.clear()
+        if self.stray:
+            self.warn(f"Attachment {self.label}: {self.stray} characters outside the base64 alphabet were skipped")
+        if self.urlsafe:
+            self.warn(f"Attachment {self.label}: URL-safe base64 alphabet (-, _) read as standard (+, /)")
         return self.sink
 
     def discard(self) -> None:

@@ -38,7 +38,7 @@ _DOCUMENT_HEADER_CHILDREN = {
 def read_document(header: Node, msg: Node, body: Node | None,
                    attachments: list[Attachment]) -> DocumentPackage:
     msg.expect(_DOCUMENT_HEADER_CHILDREN)
-    sender = organization(msg.child("From", required=True), require_name=True)
+    sender = organization(msg.child("From", required=True), require_name=True, system_id_ok=True)
     to_nodes = msg.children("To")
     if not to_nodes:
         raise EdxmlError("missing_element", f"Missing required element {msg.path}/To", f"{msg.path}/To")

@@ -133,7 +133,7 @@ class Target:
             if self.decoder is not None or self._attachment_has_cte():
                 self._fail(EdxmlError("bad_value", f"Attachment {self._attachment_label()} has more than one "
                                                    "ContentTransferEncoded", f"{ATTACHMENT}/ContentTransferEncoded"))
-            self.decoder = Base64Decoder(self._attachment_label(), self.limits.attachment)
+            self.decoder = Base64Decoder(self._attachment_label(), self.limits.attachment, self.warn)
         nsmap = {prefix or None: uri for prefix, uri in (nsmap or {}).items()}
         try:
             self.stack.append(self.builder.start(tag, attrib, nsmap))

@@ -24,7 +24,7 @@ def read_status(header: Node, msg: Node) -> StatusPackage:
     if code in ("02", "13") and not description:
         msg.warn(f"Status {code} should give its reason in {msg.path}/Description")
     return StatusPackage(
-        from_=organization(msg.child("From", required=True), require_name=False),
+        from_=organization(msg.child("From", required=True), require_name=False, system_id_ok=True),
         response_for=response_for(msg.child("ResponseFor", required=True)),
         staff_info=staff(msg.child("StaffInfo")),
         status_code=code,

@@ -4,6 +4,8 @@ the element paths of the package, and the elements both kinds of package share.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -11,6 +13,9 @@ from lxml import etree
 
 from ..errors import EdxmlError
 from ..types import NAMESPACE, ORGAN_ID_RE, Organization, ResponseFor, StaffInfo
+
+# A systemId-like sender id (no dots, so never a mistyped agency code such as 000.00.00.h41).
+SYSTEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")
 from .dates import parse_date, parse_timestamp
 
 __all__ = ["ROOT", "ENVELOPE", "ATTACHMENT", "CTE_PATH", "Node", "organization", "staff", "response_for",
@@ -97,8 +102,12 @@ class Node:
                              node.path)
         return number
 
-    def organ_id(self, name: str = "OrganId") -> str:
+    def organ_id(self, name: str = "OrganId", *, system_id_ok: bool = False) -> str:
         value = self.text(name, required=True)
+        if system_id_ok and not ORGAN_ID_RE.match(value) and SYSTEM_ID_RE.match(value):
+            # Some senders put their systemId here; the receiver resolves it through the peer's directory.
+            self.warn(f"{self.path}/{name} {value!r} is not a QCVN 102 agency code (a system id?); kept as it is")
+            return value
         if not ORGAN_ID_RE.match(value):
             raise EdxmlError("bad_organ_id", f"Bad OrganId in {self.path}/{name}: {value!r} is not a 13-character "
                                              "QCVN 102 agency code (e.g. 000.00.00.H41)", f"{self.path}/{name}")
@@ -113,10 +122,10 @@ class Node:
         return parse_timestamp(value, f"{self.path}/{name}", self.warn) if value else None
 
 
-def organization(node: Node, require_name: bool) -> Organization:
+def organization(node: Node, require_name: bool, *, system_id_ok: bool = False) -> Organization:
     node.expect(_ORG_CHILDREN)
     return Organization(
-        organ_id=node.organ_id(),
+        organ_id=node.organ_id(system_id_ok=system_id_ok),
         organization_in_charge=node.text("OrganizationInCharge"),
         organ_name=node.text("OrganName", required=require_name),
         organ_add=node.text("OrganAdd"),

@@ -1,0 +1,94 @@
+"""
+Directory sync from an axis peer: ``getAgenciesList`` (or ``getAgenciesListQD20``) streamed with
+ijson straight into ``units.sync.RemoteDirectorySync`` — the ~111,000-entry answer is never held
+in memory. Agencies become remote units of the peer (``Unit.peer_ref = Peer.code``) with their
+parent, names and contact fields; renames, moves and disappearances go through the units app's
+reorganisation services (history kept). See docs/federation.md.
+"""
+from __future__ import annotations
+
+import time
+
+import ijson
+from django.utils import timezone
+
+from egov.core.audit import audit_record
+from units.sync import RemoteDirectorySync
+
+from ..choices import AuditVerb
+from ..models import Peer
+from .client import client_for
+
+__all__ = ["axis_directory_sync", "directory_entries", "normalise_agency"]
+
+_KEYS = {
+    "code": ("code", "Code", "agencyCode", "AgencyCode", "organId", "OrganId", "id"),
+    "name": ("name", "Name", "agencyName", "AgencyName", "organName", "OrganName"),
+    "short_name": ("shortName", "ShortName", "short_name"),
+    "parent_code": ("parentCode", "ParentCode", "parent_code", "pid", "parentId", "parent"),
+    "address": ("address", "Address", "OrganAdd"),
+    "email": ("email", "Email"),
+    "phone": ("phone", "Phone", "telephone", "Telephone"),
+    "fax": ("fax", "Fax"),
+    "website": ("website", "Website"),
+}
+
+
+def normalise_agency(item: dict) -> dict:
+    """The fields of one agency entry, whatever spelling the hub uses for the keys."""
+    out = {}
+    for field, keys in _KEYS.items():
+        out[field] = next((str(item[k]) for k in keys if item.get(k) not in (None, "")), "")
+    return out
+
+
+def directory_entries(stream):
+    """Agency dicts from a JSON answer (``{"data": [...]}`` or a bare list), read incrementally."""
+    head = stream.read(1) if hasattr(stream, "read") else b""
+    while head in (b" ", b"\n", b"\r", b"\t", b"\xef", b"\xbb", b"\xbf"):
+        head = stream.read(1)
+
+    class _Rejoin:
+        def __init__(self, first, rest):
+            self.first, self.rest = first, rest
+
+        def read(self, n=-1):
+            if n == 0:
+                return b""  # ijson probes with read(0) to tell bytes from text
+            if self.first:
+                out, self.first = self.first, b""
+                return out + (self.rest.read(n - 1) if n and n > 1 else b"")
+            return self.rest.read(n)
+
+    source = _Rejoin(head, stream)
+    prefix = "item" if head == b"[" else "data.item"
+    for item in ijson.items(source, prefix, use_float=True):
+        if isinstance(item, dict):
+            yield normalise_agency(item)
+
+
+def axis_directory_sync(*, peer: Peer, qd20: bool = False, source=None, complete: bool = True, actor=None) -> dict:
+    """
+    Sync the peer's agency list into the unit directory. ``source``: a binary stream of the answer
+    (tests and the benchmark); by default the list is fetched from the peer.
+    """
+    started = time.monotonic()
+    response = None
+    if source is None:
+        response = client_for(peer).agencies_stream(qd20=qd20)
+        response.raw.decode_content = True
+        source = response.raw
+    sync = RemoteDirectorySync(peer_ref=peer.code, actor=actor,
+                               note=f"directory of {peer.code}{' (QĐ 20)' if qd20 else ''}")
+    try:
+        for entry in directory_entries(source):
+            sync.add(entry)
+        counts = sync.finish(complete=complete)
+    finally:
+        if response is not None:
+            response.close()
+    Peer.objects.filter(pk=peer.pk).update(directory_synced_at=timezone.now())
+    counts["seconds"] = round(time.monotonic() - started, 2)
+    audit_record(actor=actor, unit=None, verb=AuditVerb.AXIS_DIRECTORY_SYNCED, obj=peer,
+                 details={**counts, "qd20": qd20})
+    return counts
