@@ -117,10 +117,11 @@ def file_suggest(*, user, document: Document, incoming: IncomingRecord | None = 
     else:
         correspondents.update(document.dispatches.values_list("recipient_id", flat=True))
     field = (document.notation_suffix or "").upper()
-    score = (Count("items", filter=Q(items__document_id__in=thread) | Q(items__document__related_document_id__in=thread))
-             * 3
-             + Count("items", filter=Q(items__incoming__sender_id__in=correspondents)
-                     | Q(items__document__owner_unit_id__in=correspondents)) * 2)
+    # (An empty __in would make Django drop the whole query: only non-empty sets take part.)
+    score = Count("items", filter=Q(items__document_id__in=thread) | Q(items__document__related_document_id__in=thread)) * 3
+    if correspondents:
+        score = score + Count("items", filter=Q(items__incoming__sender_id__in=correspondents)
+                              | Q(items__document__owner_unit_id__in=correspondents)) * 2
     qs = open_files.annotate(score=score).exclude(items__document=document)
     ranked = list(qs.filter(score__gt=0).order_by("-score", "-opened_at")[:limit])
     if len(ranked) < limit and field:
