@@ -109,7 +109,7 @@ def scan_check(data: bytes) -> dict:
         dpi = min(img.width / width_in, img.height / height_in)
         if dpi + 0.5 < settings.RECORDS_SCAN_MIN_DPI:
             raise InvalidInput(_("Page %(n)d is scanned at %(dpi)d dpi; at least %(min)d dpi is required.")
-                               % {"n": n, "dpi": int(dpi), "min": settings.RECORDS_SCAN_MIN_DPI}, field="scan")
+                               % {"n": n, "dpi": round(dpi), "min": settings.RECORDS_SCAN_MIN_DPI}, field="scan")
         min_dpi = dpi if min_dpi is None else min(min_dpi, dpi)
     return {"pages": len(pages), "min_dpi": round(min_dpi)}
 
@@ -249,7 +249,7 @@ def copy_sign(*, copy: CopyRecord, acting_user) -> CopyRecord:
     Number the copy from the unit's running copy number of the year and make its file: the
     agency's signature (electronic copies) or the print layout (paper copies).
     """
-    rec = CopyRecord.objects.select_for_update(no_key=True).select_related("unit", "document").get(pk=copy.pk)
+    rec = CopyRecord.objects.select_for_update(no_key=True, of=("self",)).select_related("unit", "document").get(pk=copy.pk)
     perm = _permission(rec.unit, acting_user)
     if perm is None or not perm.may_sign:
         raise PermissionDeniedError(_("The head of the unit has not allowed you to sign copies."))

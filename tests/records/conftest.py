@@ -6,6 +6,7 @@ plan; issued documents with real PDF main files; the E-ARK validator (its own vi
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import subprocess
 import tempfile
@@ -140,3 +141,48 @@ def eark_validate(data: bytes) -> dict:
 
 def today():
     return timezone.localdate()
+
+
+from tests.signatures.conftest import _fresh_trust_cache, admin_user, trust_store  # noqa: E402,F401 (fixtures)
+
+P12_PASSWORD = "p12-Secret-for-records"
+
+
+@pytest.fixture
+def signing_office(office, trust_store, pki):
+    """The office with its organisation key (PKCS#12 in the default storage) and copy permissions."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.test import override_settings
+
+    from records.services import copy_permission_set
+    from signatures.choices import KeySource
+    from signatures.models import Certificate, SigningKey
+    from signatures.services.trust import certificates_import
+
+    certificates_import(blobs=[("org.pem", pki.organisation.pem)])
+    cert = Certificate.objects.get(common_name="Ủy ban nhân dân xã Thử")
+    path = default_storage.save("signatures/keys/records-org.p12",
+                                ContentFile(pki.organisation.pkcs12(P12_PASSWORD.encode())))
+    copy_permission_set(unit=office.unit, user=office.clerk, acting_user=office.leader, may_order=True, may_sign=False)
+    copy_permission_set(unit=office.unit, user=office.leader, acting_user=office.leader, may_order=True, may_sign=True)
+    with override_settings(SIGNATURES_KEY_SECRETS={"records-org-p12": P12_PASSWORD}):
+        SigningKey.objects.create(unit=office.unit, label="P12", source=KeySource.PKCS12, pkcs12_path=path,
+                                  certificate=cert, secret_name="records-org-p12")
+        yield office
+    default_storage.delete(path)
+
+
+def scan_pdf(*, dpi=200, mode="RGB", pages=1) -> bytes:
+    """A scanned A4 page as a PDF: an image of A4 at ``dpi`` in ``mode``."""
+    from PIL import Image, ImageDraw
+
+    w, h = round(8.27 * dpi), round(11.69 * dpi)
+    images = []
+    for i in range(pages):
+        img = Image.new(mode, (w, h), "white" if mode != "RGB" else (250, 248, 240))
+        ImageDraw.Draw(img).text((100, 100), f"Scan page {i + 1}", fill="black" if mode != "RGB" else (200, 0, 0))
+        images.append(img)
+    buf = io.BytesIO()
+    images[0].save(buf, format="PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return buf.getvalue()
