@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("signatures/", include("signatures.urls")),
+    path("records/", include("records.urls")),
     path("federation/v1/", include("documents.federation.urls")),
     path("api/v1/edxml/packages/", EdxmlPackageImportView.as_view(), name="edxml-import"),
     path("api/v1/documents/<int:pk>/edxml", DocumentEdxmlView.as_view(), name="document-edxml"),
