@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from documents.models import Document, IncomingRecord
@@ -99,7 +99,8 @@ def file_suggest(*, user, document: Document, incoming: IncomingRecord | None = 
     """
     The open files of ``user`` this document most likely belongs to, best first:
     the same thread of replies (3 points), the same correspondent (2), the same plan heading or
-    field of the notation (1). One aggregate query over the user's open files.
+    field of the notation (1); then the open files the person worked on last. A few aggregate
+    queries over the user's open files (indexed by person and state).
     """
     unit_id = incoming.unit_id if incoming is not None else document.owner_unit_id
     open_files = CaseFile.objects.filter(person_in_charge=user, unit_id=unit_id, state=FileState.OPEN)
@@ -128,4 +129,8 @@ def file_suggest(*, user, document: Document, incoming: IncomingRecord | None = 
         more = open_files.filter(entry__notation=field).exclude(pk__in=[f.pk for f in ranked]).exclude(
             items__document=document).order_by("-opened_at")[: limit - len(ranked)]
         ranked.extend(more)
+    if len(ranked) < limit:  # else the files the person worked on last
+        recent = open_files.exclude(pk__in=[f.pk for f in ranked]).exclude(items__document=document).annotate(
+            last=Max("items__added_at")).order_by(F("last").desc(nulls_last=True), "-opened_at")[: limit - len(ranked)]
+        ranked.extend(recent)
     return ranked

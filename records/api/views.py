@@ -99,7 +99,7 @@ class FilePlanViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         return self.respond(new, status=status.HTTP_201_CREATED)
 
 
-FORMAT_PARAM = OpenApiParameter("format", str, enum=["pdf", "xml", "index-csv"], required=True)
+FORMAT_PARAM = OpenApiParameter("as", str, enum=["pdf", "xml", "index-csv"], required=True)
 
 
 class CaseFileViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -204,7 +204,7 @@ class CaseFileViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         f = self.get_object()
-        fmt = request.query_params.get("format") or request.query_params.get("as")
+        fmt = request.query_params.get("as")  # not "format": DRF reads that one for content negotiation
         if fmt == "pdf":
             data, _pages = exports.file_pdf(f)
             return HttpResponse(data, content_type="application/pdf")
@@ -212,7 +212,7 @@ class CaseFileViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
             return HttpResponse(exports.file_xml(f), content_type="application/xml")
         if fmt == "index-csv":
             return HttpResponse(exports.file_index_csv(f), content_type="text/csv; charset=utf-8")
-        raise exceptions.ValidationError({"format": [_("pdf, xml or index-csv")]})
+        raise exceptions.ValidationError({"as": [_("pdf, xml or index-csv")]})
 
 
 class PackageViewSet(ApiViewMixin, viewsets.GenericViewSet):
