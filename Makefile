@@ -6,7 +6,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test install sysdeps migrate messages check clean fuzz
+.PHONY: run test install sysdeps migrate messages check clean fuzz eark-venv
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,15 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+# The E-ARK validator the records tests run (it pins lxml 5.1, the portal lxml 6: its own venv).
+EARK_VENV ?= .venv-eark
+$(EARK_VENV)/.installed: requirements-eark.txt
+	$(PYTHON) -m venv $(EARK_VENV)
+	$(EARK_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-eark.txt
+	touch $@
+
+eark-venv: $(EARK_VENV)/.installed
 
 # Debian packages for browser, SoftHSM and PDF tests; installed only when missing (needs root).
 sysdeps:
@@ -26,7 +35,7 @@ run: migrate
 	$(BIN)/python manage.py seed_demo
 	PORT=$(PORT) $(BIN)/python manage.py runportal --port $(PORT)
 
-test: install sysdeps
+test: install sysdeps eark-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: install
@@ -54,4 +63,4 @@ messages: install
 	$(BIN)/python manage.py compilemessages -l vi --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(EARK_VENV) var

@@ -13,5 +13,6 @@ urlpatterns = [
     path("v1/", include("units.api.urls")),
     path("v1/", include("documents.api.urls")),
     path("v1/", include("signatures.api.urls")),
+    path("v1/", include("records.api.urls")),
     path("v1/", include("egov.core.api.urls")),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("signatures/", include("signatures.urls")),
+    path("records/", include("records.urls")),
     path("federation/v1/", include("documents.federation.urls")),
     path("vxp", hub_endpoint),
     path("vxp/", include("documents.federation.hub.urls")),

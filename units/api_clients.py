@@ -36,6 +36,8 @@ SCOPE_ROLES: dict[str, tuple[str, ...]] = {
     Scope.SIGNATURES_VERIFY: (),
     Scope.WEBHOOKS_MANAGE: (),
     Scope.EDXML_IMPORT: (),
+    Scope.RECORDS_READ: (Role.ARCHIVIST,),                  # unit-wide read of files and packages
+    Scope.RECORDS_ACT: (Role.SPECIALIST, Role.ARCHIVIST),   # keep files (person in charge), archive intake
 }
 
 

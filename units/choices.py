@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
     SPECIALIST = "specialist", _("Specialist")
     UNIT_ADMIN = "unit_admin", _("Unit administrator")
+    ARCHIVIST = "archivist", _("Agency archive (Lưu trữ cơ quan)")
 
 
 class ReorganisationAction(models.TextChoices):

@@ -90,3 +90,14 @@ def urgency_class(value):
     except (TypeError, ValueError):
         return ""
     return "urgent" if value >= 1 else ""
+
+
+@register.simple_tag(takes_context=True)
+def document_panels(context, document, incoming=None):
+    """The panels other apps registered for the document pages (documents/panels.py)."""
+    from documents.panels import panels_render
+
+    request = context.get("request")
+    if request is None:
+        return ""
+    return panels_render(request, document=document, incoming=incoming)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "documents",
     "signatures",
     "documents.federation",
+    "records",
     "egov.devtools",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc served from our static files (no CDN)
@@ -205,7 +206,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
     # Comment requests on drafts: remind who has not answered as the deadline nears (docs/drafting.md).
     "drafts-comment-reminders": {"task": "documents.tasks.comment_reminders_task", "schedule": 3600.0},
+    # Records (docs/records.md): transfer reminders daily; the retention review proposes destruction lists.
+    "records-transfer-reminders": {"task": "records.tasks.transfer_reminders_task", "schedule": 24 * 3600.0},
+    "records-retention-review": {"task": "records.tasks.retention_review_task", "schedule": 24 * 3600.0},
 }
+# --- Records and archives (docs/records.md) ----------------------------------------------------
+RECORDS_TRANSFER_WITHIN_DAYS = env.int("RECORDS_TRANSFER_WITHIN_DAYS", default=365)  # NĐ 30 Đ30: within a year
+RECORDS_REMIND_BEFORE_DAYS = env.int("RECORDS_REMIND_BEFORE_DAYS", default=30)  # PL VI III.5.b
+RECORDS_KEEP_BACK_MAX_DAYS = env.int("RECORDS_KEEP_BACK_MAX_DAYS", default=2 * 365)  # keep-back ≤ 2 years
+RECORDS_RETENTION_REVIEW_MONTH = env.int("RECORDS_RETENTION_REVIEW_MONTH", default=1)  # the yearly review runs then
+RECORDS_SCAN_MIN_DPI = env.int("RECORDS_SCAN_MIN_DPI", default=200)  # paper → electronic copies
+RECORDS_MAX_SCAN_BYTES = env.int("RECORDS_MAX_SCAN_BYTES", default=100 * 1024 * 1024)
+# The E-ARK Foundation's validator runs in its own virtualenv (it pins lxml 5.1); tests call it.
+RECORDS_EARK_VALIDATOR_PYTHON = env.str("RECORDS_EARK_VALIDATOR_PYTHON",
+                                        default=str(BASE_DIR / ".venv-eark" / "bin" / "python"))
 # --- Drafts (docs/drafting.md) ------------------------------------------------------------------
 DRAFTS_COMMENT_REMIND_DAYS = env.int("DRAFTS_COMMENT_REMIND_DAYS", default=1)
 CELERY_IMPORTS = ["egov.core.api.tasks"]  # egov.core.api is a package of the egov.core app: imported here

@@ -12,4 +12,6 @@ class Scope(models.TextChoices):
     UNITS_READ = "units:read", _("Read the unit directory")
     SIGNATURES_VERIFY = "signatures:verify", _("Verify signatures and read certificates")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Register webhooks and read their deliveries")
+    RECORDS_READ = "records:read", _("Read file plans, case files, their contents and packages")
+    RECORDS_ACT = "records:act", _("Open, fill, close and transfer case files; the archive's intake")
     EDXML_IMPORT = "edxml:import", _("Import edXML packages by hand on behalf of a peer (province office only)")

@@ -1,0 +1,115 @@
+"""The pages under /records/ and the API under /api/v1/records/ call the services."""
+import io
+
+import pytest
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from records.choices import FileState
+from records.models import CaseFile, FileItem
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_document_page_shows_the_files_and_a_one_click_suggestion(office):
+    office.plan()
+    c = _client(office.keeper)
+    r = c.post(f"/records/entries/{office.entry.pk}/open/", {"title": ""})
+    f = CaseFile.objects.get(person_in_charge=office.keeper)
+    assert r.status_code == 302 and r["Location"] == f"/records/files/{f.pk}/"
+    rec = office.receive()
+    from django.urls import reverse
+
+    url = reverse("documents:incoming_detail", args=[rec.pk])
+    body = c.get(url).content.decode()
+    assert 'data-testid="document-files"' in body and 'data-action="file-suggestion"' in body
+    r = c.post(f"/records/files/{f.pk}/add/", {"incoming": rec.pk, "next": url})
+    assert r.status_code == 302 and r["Location"] == url
+    assert FileItem.objects.filter(case_file=f, incoming=rec).exists()
+    body = c.get(url).content.decode()
+    assert f"/records/files/{f.pk}/" in body  # the page now names the file holding it
+
+
+def test_file_page_close_export_and_transfer(office):
+    f = office.closed_file(docs=2)
+    c = _client(office.keeper)
+    body = c.get(f"/records/files/{f.pk}/").content.decode()
+    assert 'data-state="closed"' in body and 'data-action="transfer"' in body
+    pdf = c.get(f"/records/files/{f.pk}/?format=pdf")
+    assert pdf.status_code == 200 and len(PdfReader(io.BytesIO(pdf.content)).pages) == 3
+    assert c.get(f"/records/files/{f.pk}/?format=xml").content.startswith(b"<?xml")
+    c.post(f"/records/files/{f.pk}/transfer/")
+    assert CaseFile.objects.get(pk=f.pk).state == FileState.SUBMITTED
+    # a second transfer is refused with a message, not an error page
+    r = c.post(f"/records/files/{f.pk}/transfer/", follow=True)
+    assert r.status_code == 200 and "Only a closed file" in r.content.decode()
+    a = _client(office.archivist)
+    queue = a.get("/records/archive/").content.decode()
+    assert f.code in queue
+    assert "The package is intact" in a.get(f"/records/files/{f.pk}/").content.decode()
+    a.post(f"/records/files/{f.pk}/accept/")
+    assert CaseFile.objects.get(pk=f.pk).state == FileState.ARCHIVED
+    assert _client(office.stranger).get(f"/records/files/{f.pk}/").status_code == 404
+
+
+def test_plan_and_copies_pages(office):
+    plan = office.plan()
+    c = _client(office.clerk)
+    body = c.get(f"/records/plan/?year={plan.year}").content.decode()
+    assert "DANH MỤC HỒ SƠ" in body and "01.TCCB" in body
+    assert c.get(f"/records/plan/?year={plan.year}&format=pdf")["Content-Type"] == "application/pdf"
+    assert c.get("/records/copies/").status_code == 403  # not allowed by the head yet
+    assert _client(office.leader).get("/records/copies/").status_code == 200
+    assert _client(office.keeper).get("/records/").status_code == 200
+
+
+def test_api_plans_files_contents_and_packages(office):
+    from units.api_clients import api_client_create
+
+    office.plan()
+    client, token = api_client_create(name="Hệ thống lưu trữ", unit=office.unit,
+                                      scopes=["records:read", "records:act"], rate_limit_per_minute=0)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    plans = api.get("/api/v1/records/plans/").json()
+    assert plans["results"][0]["entries"][0]["code"] == "01.TCCB"
+    r = api.post("/api/v1/records/files/", {"entry": office.free_entry.pk}, format="json")
+    assert r.status_code == 201, r.content
+    fid = r.json()["id"]
+    doc = office.issue()
+    r = api.post(f"/api/v1/records/files/{fid}/documents/", {"document": doc.pk}, format="json")
+    assert r.status_code == 201 and r.json()["ordinal"] == 1
+    r = api.post(f"/api/v1/records/files/{fid}/documents/", {"document": doc.pk}, format="json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_state"
+    assert api.post(f"/api/v1/records/files/{fid}/transfer/").status_code == 409  # still open
+    assert api.post(f"/api/v1/records/files/{fid}/close/").json()["state"] == "closed"
+    meta = api.get(f"/api/v1/records/files/{fid}/metadata/").json()
+    assert meta["DocTotal"] == 1 and meta["FileCode"]["FileNotation"] == "03.KH"
+    xml = api.get(f"/api/v1/records/files/{fid}/export/?as=xml")
+    assert xml.status_code == 200 and b"<DocOrdinal>1</DocOrdinal>" in xml.content
+    assert api.post(f"/api/v1/records/files/{fid}/transfer/").json()["state"] == "submitted"
+    accepted = api.post(f"/api/v1/records/files/{fid}/accept/").json()
+    assert accepted["state"] == "archived"
+    aip = next(p for p in accepted["packages"] if p["kind"] == "AIP")
+    z = api.get(aip["download_url"])
+    assert z.status_code == 200 and z["Content-Type"] == "application/zip" and z.content[:2] == b"PK"
+    # read-only scope: no action
+    _c, ro = api_client_create(name="Chỉ đọc", unit=office.unit, scopes=["records:read"], rate_limit_per_minute=0)
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {ro}")
+    got = reader.get(f"/api/v1/records/files/{fid}/")
+    assert got.status_code == 200, got.content
+    assert reader.post(f"/api/v1/records/files/{fid}/dip/").status_code == 403
+    # another unit's client sees nothing
+    _c, other = api_client_create(name="Khác", unit=office.p.stc, scopes=["records:read"], rate_limit_per_minute=0)
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION=f"Bearer {other}")
+    assert stranger.get(f"/api/v1/records/files/{fid}/").status_code == 404
