@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "egov.core.access.AccessLogMiddleware",  # writes the access log after the response (docs/reports.md)
 ]
 
 ROOT_URLCONF = "egov.urls"
@@ -193,6 +194,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Comment requests on drafts: remind who has not answered as the deadline nears (docs/drafting.md).
     "drafts-comment-reminders": {"task": "documents.tasks.comment_reminders_task", "schedule": 3600.0},
 }
+# --- Follow-up, reports, search, access log (docs/reports.md, issue 14) --------------------------
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=1)  # units without a ReminderPolicy row
+REMINDER_EVERY_DAYS_AFTER = env.int("REMINDER_EVERY_DAYS_AFTER", default=1)
+SEARCH_TEXT_MAX_CHARS = env.int("SEARCH_TEXT_MAX_CHARS", default=200_000)  # extracted text kept per file
+SEARCH_INDEX_MAX_WORDS = env.int("SEARCH_INDEX_MAX_WORDS", default=20_000)  # distinct words indexed per document
+SEARCH_OCR = env.bool("SEARCH_OCR", default=False)  # no OCR engine is wired yet: scanned PDFs are marked
+PRINT_MARK_FONT = env.str("PRINT_MARK_FONT", default=str(
+    BASE_DIR / "signatures" / "static" / "signatures" / "DejaVuSerif-vi-1000upem.ttf"))
+PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng trao đổi văn bản điện tử")
 # --- Drafts (docs/drafting.md) ------------------------------------------------------------------
 DRAFTS_COMMENT_REMIND_DAYS = env.int("DRAFTS_COMMENT_REMIND_DAYS", default=1)
 CELERY_IMPORTS = ["egov.core.api.tasks"]  # egov.core.api is a package of the egov.core app: imported here
