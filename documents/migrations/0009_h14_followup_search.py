@@ -8,13 +8,15 @@ from django.db import migrations, models
 # PostgreSQL keeps a tsvector of unit-scoped tokens with a GIN index, SQLite an FTS5 table.
 PG_FORWARD = """
 ALTER TABLE documents_searchentry ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector;
+ALTER TABLE documents_searchentry ADD COLUMN meta_tsv tsvector NOT NULL DEFAULT ''::tsvector;
 CREATE INDEX documents_searchentry_tsv ON documents_searchentry USING gin (tsv);
 """
 PG_BACKWARD = """
 DROP INDEX IF EXISTS documents_searchentry_tsv;
 ALTER TABLE documents_searchentry DROP COLUMN IF EXISTS tsv;
+ALTER TABLE documents_searchentry DROP COLUMN IF EXISTS meta_tsv;
 """
-SQLITE_FORWARD = "CREATE VIRTUAL TABLE documents_searchentry_fts USING fts5(body, tokenize='unicode61')"
+SQLITE_FORWARD = "CREATE VIRTUAL TABLE documents_searchentry_fts USING fts5(meta, body, tokenize='unicode61')"
 SQLITE_BACKWARD = "DROP TABLE IF EXISTS documents_searchentry_fts"
 
 
@@ -165,7 +167,7 @@ class Migration(migrations.Migration):
                 ('indexed_at', models.DateTimeField(auto_now=True, verbose_name='indexed at')),
                 ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='documents.document', verbose_name='document')),
                 ('incoming', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='search_entry', to='documents.incomingrecord', verbose_name='incoming document')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='unit')),
+                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='unit')),
             ],
             options={
                 'verbose_name': 'search entry',

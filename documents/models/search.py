@@ -42,12 +42,16 @@ class SearchEntry(models.Model):
     One document as one unit finds it: the unit's own outgoing document (``incoming`` empty)
     or its incoming record. The searchable text is stored as unit-scoped tokens (``u<unit>x<word>``
     of the diacritic-free form): on PostgreSQL in a ``tsvector`` column with a GIN index
-    (migration 0009_h14), on SQLite in an FTS5 table. A word absent from the unit has no
+    (migration 0009_h14), on SQLite in an FTS5 table; ``meta_tsv`` (subject, number, signer, sender only) ranks.
+    A word absent from the unit has no
     posting list at all, however common it is elsewhere, and a unit never matches another
     unit's tokens. The plain columns serve ordering and display.
     """
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    # No index on unit: the only way into this table for a search is the GIN index of the
+    # unit-scoped tokens (a plain unit index would tempt the planner to scan the whole unit).
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
     document = models.ForeignKey(Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="+")
     incoming = models.OneToOneField(IncomingRecord, verbose_name=_("incoming document"), null=True, blank=True,
                                     on_delete=models.CASCADE, related_name="search_entry")
