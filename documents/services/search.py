@@ -35,18 +35,25 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from unidecode import unidecode
 
+from egov.core.audit import audit_record
+from egov.core.db import service
+from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError
+from egov.core.exports import spreadsheet_safe
 from egov.core.text import search_key
 from units.choices import Role
 from units.models import Membership, Unit
 
-from ..choices import TextStatus
-from ..models import Attachment, AttachmentText, Document, IncomingRecord, SearchEntry
+from ..choices import AuditVerb, TextStatus
+from ..models import Attachment, AttachmentText, Document, IncomingRecord, SavedSearch, SearchEntry
 
 __all__ = ["extract_text", "attachment_text_extract", "search_index_document", "search_index_enqueue",
            "search_tokens", "search_query_words", "search_entries", "search_snippet", "SearchParams",
-           "SEARCH_COLUMNS", "SEARCH_ORDERINGS"]
+           "SEARCH_COLUMNS", "SEARCH_ORDERINGS", "saved_search_save", "saved_search_delete", "saved_search_query",
+           "search_cells", "search_attach_snippets", "search_export_xlsx", "search_export_pdf"]
 
 log = logging.getLogger(__name__)
 WORD = re.compile(r"[a-z0-9]+")
@@ -238,19 +245,19 @@ def search_index_enqueue(document_ids) -> None:
 
 # --- query ---------------------------------------------------------------------------------------
 
-SEARCH_COLUMNS = {  # key: (label msgid, default shown)
-    "date": ("Date", True),
-    "direction": ("Direction", True),
-    "number": ("Number and notation", True),
-    "incoming_number": ("Incoming number", False),
-    "type": ("Type", False),
-    "subject": ("Subject", True),
-    "sender": ("Issuing unit", True),
-    "signer": ("Signer", False),
-    "status": ("Status", False),
-    "deadline": ("Deadline", False),
-    "handler": ("Main handler", False),
-    "snippet": ("Excerpt", True),
+SEARCH_COLUMNS = {  # key: (label, shown by default)
+    "date": (gettext_lazy("Date"), True),
+    "direction": (gettext_lazy("Direction"), True),
+    "number": (gettext_lazy("Number and notation"), True),
+    "incoming_number": (gettext_lazy("Incoming number"), False),
+    "type": (gettext_lazy("Type"), False),
+    "subject": (gettext_lazy("Subject"), True),
+    "sender": (gettext_lazy("Issuing unit"), True),
+    "signer": (gettext_lazy("Signer"), False),
+    "status": (gettext_lazy("Status"), False),
+    "deadline": (gettext_lazy("Deadline"), False),
+    "handler": (gettext_lazy("Main handler"), False),
+    "snippet": (gettext_lazy("Excerpt"), True),
 }
 SEARCH_ORDERINGS = {"relevance": ("-rank", "-at", "-pk"), "newest": ("-at", "-pk"), "oldest": ("at", "pk")}
 
@@ -376,3 +383,124 @@ def search_snippet(text: str, words: list[str], *, width: int = 220) -> list[tup
     if end < len(text):
         parts.append(("…", False))
     return [(re.sub(r"\s+", " ", p), hl) for p, hl in parts]
+
+
+# --- saved searches ------------------------------------------------------------------------------
+
+@service
+def saved_search_save(*, user, unit: Unit, name: str, params: dict, columns: list[str], ordering: str) -> SavedSearch:
+    """Save (or replace, by name) a user's query in a unit: the terms and filters, the columns, the order."""
+    if not Membership.objects.filter(user=user, unit=unit, is_active=True).exists():
+        raise PermissionDeniedError(_("You do not work in %(unit)s.") % {"unit": unit.name})
+    name = (name or "").strip()[:100]
+    if not name:
+        raise InvalidInput(_("Give the search a name."), field="name")
+    allowed = {"q", "direction", "date_from", "date_to"}
+    clean = {k: str(v)[:200] for k, v in params.items() if k in allowed and v not in (None, "")}
+    columns = [c for c in columns if c in SEARCH_COLUMNS] or [k for k, (_l, d) in SEARCH_COLUMNS.items() if d]
+    ordering = ordering if ordering in SEARCH_ORDERINGS else "relevance"
+    saved, _created = SavedSearch.objects.update_or_create(
+        user=user, unit=unit, name=name, defaults={"params": clean, "columns": columns, "ordering": ordering})
+    audit_record(actor=user, unit=unit, verb=AuditVerb.SEARCH_SAVED, obj=saved,
+                 details={"name": name, "params": clean, "columns": columns, "ordering": ordering})
+    return saved
+
+
+@service
+def saved_search_delete(*, saved: SavedSearch, user) -> None:
+    if saved.user_id != user.pk:
+        raise NotFoundError(_("No such saved search."))
+    audit_record(actor=user, unit=saved.unit, verb=AuditVerb.SEARCH_DELETED, obj=saved, details={"name": saved.name})
+    saved.delete()
+
+
+def saved_search_query(saved: SavedSearch) -> str:
+    """The query string that reopens a saved search."""
+    from django.http import QueryDict
+
+    q = QueryDict(mutable=True)
+    for k, v in saved.params.items():
+        q[k] = v
+    q["ordering"] = saved.ordering
+    q.setlist("columns", saved.columns)
+    q["saved"] = str(saved.pk)
+    return q.urlencode()
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+def search_cells(entry: SearchEntry, columns: list[str], words: list[str]) -> list:
+    """The values of one result row for the chosen columns (plain text)."""
+    doc, rec = entry.document, entry.incoming
+    values = {
+        "date": timezone.localtime(entry.at).strftime("%d/%m/%Y"),
+        "direction": str(_("Incoming")) if rec else str(_("Outgoing")),
+        "number": doc.number_notation,
+        "incoming_number": rec.incoming_number if rec and rec.incoming_number else "",
+        "type": doc.type_name_vi,
+        "subject": doc.subject,
+        "sender": doc.owner_unit.name,
+        "signer": doc.signer_name,
+        "status": rec.get_status_display() if rec else doc.get_status_display(),
+        "deadline": rec.deadline.strftime("%d/%m/%Y") if rec and rec.deadline else "",
+        "handler": (rec.main_handler.get_full_name() or rec.main_handler.username) if rec and rec.main_handler else "",
+        "snippet": "".join(p for p, _hl in getattr(entry, "snippet", []) or []),
+    }
+    return [values[c] for c in columns]
+
+
+def search_attach_snippets(entries: list[SearchEntry], words: list[str]) -> None:
+    """Cut each result's snippet from its files' text (one query for the page)."""
+    if not entries or not words:
+        for e in entries:
+            e.snippet = []
+        return
+    texts: dict[int, list[str]] = {}
+    for doc_id, text in (AttachmentText.objects.filter(attachment__document_id__in={e.document_id for e in entries},
+                                                        status=TextStatus.EXTRACTED)
+                         .order_by("attachment__position").values_list("attachment__document_id", "text")):
+        texts.setdefault(doc_id, []).append(text)
+    for e in entries:
+        e.snippet = []
+        for text in [e.document.content, *texts.get(e.document_id, [])]:
+            e.snippet = search_snippet(text or "", words)
+            if e.snippet:
+                break
+
+
+def search_export_xlsx(*, entries, columns: list[str], words: list[str], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Ket qua"
+    ws.append([spreadsheet_safe(title)])
+    ws.append([spreadsheet_safe(str(SEARCH_COLUMNS[c][0])) for c in columns])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for e in entries:
+        ws.append([spreadsheet_safe(v) for v in search_cells(e, columns, words)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def search_export_pdf(*, entries, columns: list[str], words: list[str], title: str) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.add_font("dejavu", fname=settings.PRINT_MARK_FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=12)
+    pdf.multi_cell(0, 7, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("dejavu", size=8)
+    widths = {"subject": 4, "snippet": 5, "sender": 2.5, "handler": 2}
+    with pdf.table(col_widths=tuple(widths.get(c, 1.4) for c in columns), line_height=4.5,
+                   headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230))) as table:
+        table.row([str(SEARCH_COLUMNS[c][0]) for c in columns])
+        for e in entries:
+            table.row([str(v) for v in search_cells(e, columns, words)])
+    return bytes(pdf.output())

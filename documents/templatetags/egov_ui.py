@@ -90,3 +90,11 @@ def urgency_class(value):
     except (TypeError, ValueError):
         return ""
     return "urgent" if value >= 1 else ""
+
+
+@register.filter
+def saved_query(saved):
+    """The query string that reopens a saved search."""
+    from documents.services.search import saved_search_query
+
+    return saved_search_query(saved)

@@ -76,11 +76,14 @@ class AccessLogMiddleware:
         return response
 
 
-def access_counts(*, object_type: str, object_ids: Iterable) -> dict[str, dict[str, int]]:
-    """{object_id: {action: count, "total": n}} for the given objects (one query)."""
+def access_counts(*, object_type: str, object_ids: Iterable, unit_id: int | None = None) -> dict[str, dict[str, int]]:
+    """{object_id: {action: count, "total": n}} for the given objects (one query); by one unit's staff if given."""
     ids = [str(i) for i in object_ids]
     out: dict[str, dict[str, int]] = {i: {"total": 0} for i in ids}
-    rows = (AccessLog.objects.filter(object_type=object_type, object_id__in=ids).order_by()
+    qs = AccessLog.objects.filter(object_type=object_type, object_id__in=ids)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    rows = (qs.order_by()
             .values_list("object_id", "action").annotate(n=Count("pk")))
     for object_id, action, n in rows:
         out[object_id][action] = n
@@ -88,9 +91,12 @@ def access_counts(*, object_type: str, object_ids: Iterable) -> dict[str, dict[s
     return out
 
 
-def access_history(*, objects: Iterable[tuple[str, object]], limit: int = 200):
+def access_history(*, objects: Iterable[tuple[str, object]], unit_id: int | None = None, limit: int = 200):
     """The latest accesses to any of the (object_type, object_id) pairs, newest first, with the user."""
     q = models.Q(pk__in=[])
     for object_type, object_id in objects:
         q |= models.Q(object_type=object_type, object_id=str(object_id))
-    return AccessLog.objects.filter(q).select_related("user", "unit").order_by("-at", "-pk")[:limit]
+    qs = AccessLog.objects.filter(q)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    return qs.select_related("user", "unit").order_by("-at", "-pk")[:limit]
