@@ -196,14 +196,15 @@ def search_index_document(*, document_id: int) -> int:
     targets += [(r.unit_id, r, r.arrived_at) for r in records]
     with transaction.atomic():
         existing = {(e.unit_id, e.incoming_id): e for e in SearchEntry.objects.filter(document=doc)}
+        missing = [SearchEntry(unit_id=unit_id, document=doc, incoming=rec, at=at)
+                   for unit_id, rec, at in targets if (unit_id, rec.pk if rec else None) not in existing]
+        for entry in SearchEntry.objects.bulk_create(missing, batch_size=500):  # one statement for a fan-out
+            existing[(entry.unit_id, entry.incoming_id)] = entry
         keep = set()
         rows = []
         for unit_id, rec, at in targets:
-            key = (unit_id, rec.pk if rec else None)
-            entry = existing.get(key)
-            if entry is None:
-                entry = SearchEntry.objects.create(unit_id=unit_id, document=doc, incoming=rec, at=at)
-            elif entry.at != at:
+            entry = existing[(unit_id, rec.pk if rec else None)]
+            if entry.at != at:
                 SearchEntry.objects.filter(pk=entry.pk).update(at=at, indexed_at=timezone.now())
             keep.add(entry.pk)
             prefix = f"u{unit_id}x"
