@@ -112,9 +112,12 @@ class Command(BaseCommand):
                 CROSS JOIN LATERAL (SELECT to_tsvector('simple', {_prefixed('d.search_text', 'd.owner_unit_id')})
                                     AS meta) x
             """)
-            self.log("GIN index")
-            cur.execute(f"CREATE INDEX documents_searchentry_tsv ON {se} USING gin (tsv)")
+        # After the commit: the inserts' deferred foreign-key checks must have run before an index is built.
+        self.log("GIN index")
         with connection.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = '512MB'")
+            cur.execute(f"CREATE INDEX documents_searchentry_tsv ON {se} USING gin (tsv)")
+            cur.execute("RESET maintenance_work_mem")
             cur.execute(f"ANALYZE {se}")
 
     def measure(self, unit, user, iterations: int) -> dict:
