@@ -178,6 +178,29 @@ class CommentVerdict(models.TextChoices):
     OTHER = "other", _("Other opinion")
 
 
+class ChaseKind(models.TextChoices):
+    """Đôn đốc: how firmly a handler is chased."""
+
+    REMINDER = "reminder", _("Reminder (nhắc nhở)")
+    CRITICISM = "criticism", _("Criticism (phê bình)")
+    REVIEW = "review", _("Self-review required (kiểm điểm)")
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class TextStatus(models.TextChoices):
+    """What text extraction found in a file."""
+
+    EXTRACTED = "extracted", _("Text extracted")
+    SCANNED = "scanned", _("Scanned PDF without a text layer")
+    UNSUPPORTED = "unsupported", _("Format without extractable text")
+    FAILED = "failed", _("Extraction failed")
+
+
 class EventKind(models.TextChoices):
     TRANSPORT = "transport", _("Delivery")
     BUSINESS = "business", _("Status")
@@ -227,6 +250,15 @@ class AuditVerb(models.TextChoices):
     COMMENT_ANSWERED = "comments.answered", _("Comment given")
     COMMENTS_EXTENDED = "comments.extended", _("Comment deadline extended")
     COMMENTS_REMINDED = "comments.reminded", _("Comment reminders sent")
+    CHASE_SENT = "incoming.chased", _("Handler chased")
+    CHASE_ACKNOWLEDGED = "incoming.chase_acknowledged", _("Chase acknowledged")
+    EXTENSION_REQUESTED = "incoming.extension_requested", _("Deadline extension requested")
+    EXTENSION_GRANTED = "incoming.extension_granted", _("Deadline extension granted")
+    EXTENSION_REFUSED = "incoming.extension_refused", _("Deadline extension refused")
+    ASSIGNEE_REMOVED = "incoming.assignee_removed", _("Assignee removed")
+    REMINDER_POLICY_SET = "unit.reminder_policy_set", _("Reminder policy changed")
+    SEARCH_SAVED = "search.saved", _("Search saved")
+    SEARCH_DELETED = "search.deleted", _("Saved search deleted")
 
 
 class NotificationKind(models.TextChoices):
@@ -248,6 +280,12 @@ class NotificationKind(models.TextChoices):
     COMMENTS_REQUESTED = "comments.requested", _("Your comments are requested")
     COMMENTS_REMINDER = "comments.reminder", _("Comment deadline approaching")
     COMMENT_ANSWERED = "comments.answered", _("A comment on your draft")
+    INCOMING_DUE_SOON = "incoming.due_soon", _("Deadline approaching")
+    INCOMING_CHASED = "incoming.chased", _("You are chased about a document")
+    CHASE_ACKNOWLEDGED = "incoming.chase_ack", _("A handler acknowledged your chase")
+    EXTENSION_REQUESTED = "incoming.extension_req", _("A handler asks for more time")
+    EXTENSION_DECIDED = "incoming.extension_dec", _("Your extension request was decided")
+    ASSIGNEE_REMOVED = "incoming.unassigned", _("You were removed from a document")
     STATUS_01 = "status.01", _("Recipient: arrived")
     STATUS_02 = "status.02", _("Recipient: rejected")
     STATUS_03 = "status.03", _("Recipient: accepted")

@@ -17,6 +17,8 @@ __all__ = [
     "documents_visible_to",
     "dispatches_of_document",
     "dispatch_summary",
+    "replies_of_document",
+    "late_replies",
 ]
 
 OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS]
@@ -78,3 +80,58 @@ def dispatch_summary(*, document: Document) -> dict:
     states = dict(document.dispatches.values_list("state").annotate(n=Count("pk")))
     statuses = dict(document.dispatches.exclude(status_code="").values_list("status_code").annotate(n=Count("pk")))
     return {"total": sum(states.values()), "states": states, "statuses": statuses}
+
+
+def _reply_row(d: Dispatch, rec: IncomingRecord | None, due, today) -> dict:
+    """Whether one recipient answered a document that expects a reply, and whether it is late."""
+    reply = rec.reply_document if rec is not None else None
+    replied_at = None
+    if reply is not None:
+        replied_at = rec.finished_at or reply.issued_at
+    elif d.is_remote and d.status_code == "06":  # a remote recipient's 06 carries its reply
+        replied_at = d.status_at
+    closed = rec is not None and rec.status in (IncomingStatus.REJECTED, IncomingStatus.CANCELLED)
+    replied = replied_at is not None
+    if replied:
+        late = due is not None and timezone.localdate(replied_at) > due
+    else:
+        late = due is not None and not closed and today > due
+    return {"dispatch": d, "recipient": d.recipient, "incoming": rec, "reply": reply, "replied": replied,
+            "replied_at": replied_at, "late": late, "closed": closed,
+            "days_late": ((timezone.localdate(replied_at) if replied else today) - due).days if late else 0}
+
+
+def replies_of_document(*, document: Document, today=None) -> dict:
+    """
+    The sender's reply tracking of an outgoing document that expects a reply (its due date):
+    per recipient, answered or not (a reply document linked to the recipient's record, or a
+    remote recipient's status 06), when, and whether late. Two queries whatever the fan-out.
+    """
+    today = today or timezone.localdate()
+    due = document.due_date
+    dispatches = list(document.dispatches.select_related("recipient").order_by("recipient__path"))
+    records = {r.dispatch_id: r for r in IncomingRecord.objects.filter(dispatch__document=document)
+               .select_related("reply_document")}
+    rows = [_reply_row(d, records.get(d.pk), due, today) for d in dispatches]
+    return {"due": due, "rows": rows, "expected": due is not None,
+            "answered": sum(r["replied"] for r in rows), "late": sum(r["late"] for r in rows),
+            "waiting": sum(not r["replied"] and not r["closed"] for r in rows)}
+
+
+def late_replies(*, unit: Unit, today=None, limit: int = 500) -> list[dict]:
+    """
+    Recipients that have not answered the unit's documents past their due date (the list the
+    sender chases), oldest due date first.
+    """
+    today = today or timezone.localdate()
+    qs = (Dispatch.objects.filter(sender=unit, document__due_date__lt=today, document__status="issued")
+          .exclude(status_code="02").exclude(is_remote=True, status_code="06")
+          .exclude(incoming__status__in=[IncomingStatus.REJECTED, IncomingStatus.CANCELLED])
+          .exclude(incoming__reply_document__isnull=False)
+          .select_related("document", "recipient", "incoming")
+          .order_by("document__due_date", "document_id", "recipient__path"))[:limit]
+    out = []
+    for d in qs:
+        rec = d.incoming if hasattr(d, "incoming") else None  # RelatedObjectDoesNotExist is an AttributeError
+        out.append({**_reply_row(d, rec, d.document.due_date, today), "document": d.document})
+    return out

@@ -86,3 +86,12 @@ def operations_alerts_task() -> int:
     from .services.operations import operations_alerts
 
     return operations_alerts()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=2,
+             retry_backoff_max=120, retry_jitter=True, max_retries=8)
+def search_index_task(document_ids: list[int]) -> int:
+    """Extract the files' text (once) and rebuild the search entries of these documents."""
+    from .services.search import search_index_document
+
+    return sum(search_index_document(document_id=pk) for pk in document_ids)

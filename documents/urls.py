@@ -2,7 +2,7 @@
 from django.urls import path
 
 from . import views
-from .views import drafts
+from .views import drafts, followup, reports, search
 
 app_name = "documents"
 
@@ -13,6 +13,19 @@ urlpatterns = [
     path("incoming/<int:pk>/divisions/<int:assignment_id>/hand-on", drafts.incoming_hand_on,
          name="incoming_hand_on"),
     path("incoming/<int:pk>/comment", drafts.incoming_comment, name="incoming_comment"),
+    # Follow-up, reports, search (issue 14).
+    path("incoming/<int:pk>/followup/<slug:action>", followup.incoming_followup, name="incoming_followup"),
+    path("incoming/<int:pk>/followup/<slug:action>/<int:item>", followup.incoming_followup,
+         name="incoming_followup_item"),
+    path("late-replies/", followup.late_replies_view, name="late_replies"),
+    path("reminders/", followup.reminder_policy_view, name="reminder_policy"),
+    path("reports/", reports.report_view, name="reports"),
+    path("reports/drill", reports.report_drill, name="report_drill"),
+    path("reports/export.<str:fmt>", reports.report_export, name="report_export"),
+    path("search/", search.search_view, name="search"),
+    path("search/export.<str:fmt>", search.search_export, name="search_export"),
+    path("search/saved", search.saved_search_save_view, name="saved_search_save"),
+    path("search/saved/<int:pk>/delete", search.saved_search_delete_view, name="saved_search_delete"),
     path("incoming/", views.incoming_list, name="incoming_list"),
     path("incoming/<int:pk>/", views.incoming_detail, name="incoming_detail"),
     path("incoming/<int:pk>/<slug:action>", views.incoming_action, name="incoming_action"),

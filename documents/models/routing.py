@@ -181,6 +181,10 @@ class IncomingAssignment(models.Model):
     division = models.ForeignKey("units.Division", verbose_name=_("through division"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+",
                                  help_text=_("Set when the division head made this assignment."))
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("removed by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    removed_reason = models.CharField(_("reason for removal"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["incoming", "role", "pk"]

@@ -8,3 +8,6 @@ from .notifications import *  # noqa: F401,F403
 from .registers import *  # noqa: F401,F403
 from .sending import *  # noqa: F401,F403
 from .workflow import *  # noqa: F401,F403
+from .chasing import *  # noqa: F401,F403
+from .search import *  # noqa: F401,F403
+from .reports import *  # noqa: F401,F403

@@ -35,6 +35,7 @@ from units.selectors import unit_members
 from ..choices import AttachmentKind, AuditVerb, BusinessType, EventKind, IncomingStatus, NotificationKind
 from ..models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
 from ..transports import Transport
+from .search import search_index_enqueue
 from .dispatches import UNFINISHED, dispatches_delivered_in_bulk, dispatches_requeue_stuck
 
 __all__ = ["LocalTransport", "enqueue_local_delivery", "deliver_local_batch", "delivery_batch_size"]
@@ -138,6 +139,7 @@ def _deliver_rows(rows: list[dict]) -> int:
                        deadline=docs[r["document_id"]].due_date, search_text=docs[r["document_id"]].search_text)
         for r in rows], batch_size=1000)
     dispatches_delivered_in_bulk(rows=rows, now=now)
+    search_index_enqueue(docs)  # each recipient finds the document in its own search (after commit)
     # Notify the recipients' clerks: one query for all of them.
     by_unit = defaultdict(list)
     for r in rows:

@@ -32,6 +32,7 @@ from ..choices import (
 )
 from ..models import Attachment, Document
 from .registers import register_allocate
+from .search import search_index_enqueue
 
 __all__ = [
     "verification_queue",
@@ -232,6 +233,7 @@ def document_issue(*, document: Document, acting_user, issued_on: datetime.date 
     doc.save()
     audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.DOCUMENT_ISSUED, obj=doc,
                  details={"number": doc.number_notation, "register": register.pk})
+    search_index_enqueue([doc.pk])  # the number and notation become searchable
     return doc
 
 
@@ -289,6 +291,7 @@ def attachment_add(*, document: Document, acting_user, upload, name: str | None 
     att.save()
     audit_record(actor=acting_user, unit=doc.owner_unit, verb=AuditVerb.ATTACHMENT_ADDED, obj=att,
                  details={"document": doc.pk, "name": name, "sha256": sha, "size": size, "mime": mime})
+    search_index_enqueue([doc.pk])  # the file's text, in the background
     return att
 
 

@@ -101,3 +101,11 @@ def document_panels(context, document, incoming=None):
     if request is None:
         return ""
     return panels_render(request, document=document, incoming=incoming)
+
+
+@register.filter
+def saved_query(saved):
+    """The query string that reopens a saved search."""
+    from documents.services.search import saved_search_query
+
+    return saved_search_query(saved)

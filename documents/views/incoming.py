@@ -19,7 +19,9 @@ from ..filtersets import IncomingRecordFilterSet, search_words
 from ..forms import AnswerRequestForm, AssignForm, FinishForm, ProgressForm, RejectForm, add_service_error
 from ..models import IncomingRecord
 from ..selectors import incoming_visible_to
+from .access import REC, access_panel, note_view
 from .common import active_unit_or_403, keyset_paginate
+from .followup import followup_context
 
 OPEN = {IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS}
 
@@ -88,12 +90,14 @@ def incoming_permissions(rec: IncomingRecord, user, roles: set[str], assignments
     }
 
 
-def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200):
+def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200, log_view: bool = False):
     rec = get_object_or_404(
         incoming_visible_to(user=request.user).select_related(
             "document", "document__owner_unit", "sender", "unit", "dispatch", "main_handler", "register",
             "accepted_by", "verification"),
         pk=pk)
+    if log_view:
+        note_view(request, REC, rec.pk, unit_id=rec.unit_id)
     roles = set(Membership.objects.filter(user=request.user, unit=rec.unit, is_active=True)
                 .values_list("role", flat=True))
     assignments = list(rec.assignments.select_related("user").filter(is_active=True))
@@ -113,12 +117,15 @@ def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200):
         "answer_form": forms.get("answer") or AnswerRequestForm(),
         "error": forms.get("_error"),
     }
+    context.update(followup_context(rec, request.user, roles))
+    context.update(access_panel(roles=roles, unit=rec.unit, doc=rec.document, attachments=context["attachments"],
+                                record=rec))
     return render(request, "documents/incoming_detail.html", context, status=status)
 
 
 @login_required
 def incoming_detail(request, pk: int):
-    return _detail(request, pk)
+    return _detail(request, pk, log_view=True)
 
 
 ACTIONS = {

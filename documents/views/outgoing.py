@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from units.choices import Role, UnitKind
 from units.models import Membership, Unit, UnitGroup
 
+from egov.core.access import AccessAction
 from egov.core.errors import PermissionDeniedError, ServiceError
 
 from .. import services
@@ -22,7 +23,14 @@ from ..choices import AttachmentKind, DeliveryState, DocumentStatus, StatusCode
 from ..filtersets import DocumentFilterSet
 from ..forms import DispatchRequestForm, DocumentForm, SendForm, add_service_error
 from ..models import Attachment, Dispatch
-from ..selectors import dispatch_summary, dispatches_of_document, documents_visible_to, incoming_visible_to
+from ..selectors import (
+    dispatch_summary,
+    dispatches_of_document,
+    documents_visible_to,
+    incoming_visible_to,
+    replies_of_document,
+)
+from .access import DOC, FILE, access_panel, marked_pdf_response, note_view
 from .common import active_unit_or_403, keyset_paginate
 
 LEVEL_KINDS = [UnitKind.PROVINCE_COMMITTEE, UnitKind.DEPARTMENT, UnitKind.DISTRICT_COMMITTEE,
@@ -169,8 +177,11 @@ def _detail(request, doc, *, send_form=None, request_form=None, error=None, stat
         "request_form": request_form or (DispatchRequestForm(dispatches=doc.dispatches.select_related("recipient"))
                                          if is_clerk and doc.sent_at else None),
         "error": error,
+        "replies": replies_of_document(document=doc) if doc.due_date and doc.sent_at else None,
         **_status_context(doc),
     }
+    ctx.update(access_panel(roles=roles, unit=doc.owner_unit, doc=doc, attachments=ctx["attachments"],
+                            whole_document=True))
     return render(request, "documents/outgoing_detail.html", ctx, status=status)
 
 
@@ -189,7 +200,9 @@ def _status_context(doc):
 @login_required
 @require_GET
 def outgoing_detail(request, pk: int):
-    return _detail(request, _document_or_404(request, pk))
+    doc = _document_or_404(request, pk)
+    note_view(request, DOC, doc.pk, unit_id=doc.owner_unit_id)
+    return _detail(request, doc)
 
 
 @login_required
@@ -298,13 +311,32 @@ def dispatch_request(request, pk: int):
 @require_GET
 @csp_replace({"frame-ancestors": [SELF]})  # the PDF viewer frame of the portal's own pages
 def attachment_file(request, pk: int):
-    """A file of a document the user may read: its own unit's, or one it received."""
-    att = get_object_or_404(Attachment.objects.select_related("document"), pk=pk)
-    allowed = (documents_visible_to(user=request.user).filter(pk=att.document_id).exists()
-               or incoming_visible_to(user=request.user).filter(document_id=att.document_id).exists())
-    if not allowed:
+    """
+    A file of a document the user may read: its own unit's, or one it received. Viewing shows
+    the stored original (its signatures verify as they are); ``?download=1`` and ``?print=1``
+    give a PDF marked "In từ hệ thống … bởi … lúc …" (PL VI III.6.k), ``?original=1`` the
+    stored bytes as a download. Every access is logged.
+    """
+    att = get_object_or_404(Attachment.objects.select_related("document", "document__owner_unit"), pk=pk)
+    unit = None
+    if documents_visible_to(user=request.user).filter(pk=att.document_id).exists():
+        unit = att.document.owner_unit
+    else:
+        rec = (incoming_visible_to(user=request.user).filter(document_id=att.document_id)
+               .select_related("unit").first())
+        unit = rec.unit if rec is not None else None
+    if unit is None:
         raise Http404
-    inline = att.mime_type == "application/pdf" and request.GET.get("download") != "1"
+    is_pdf = att.mime_type == "application/pdf"
+    printing = request.GET.get("print") == "1"
+    download = request.GET.get("download") == "1" or request.GET.get("original") == "1"
+    action = AccessAction.PRINT if printing else AccessAction.DOWNLOAD if download else AccessAction.VIEW
+    note_view(request, FILE, att.pk, unit_id=unit.pk, action=action)
+    if is_pdf and (printing or request.GET.get("download") == "1"):
+        with att.file.open("rb") as fh:
+            data = fh.read()
+        return marked_pdf_response(request, att, data, unit_name=unit.name, inline=printing)
+    inline = is_pdf and not download
     response = FileResponse(att.file.open("rb"), content_type=att.mime_type, as_attachment=not inline,
                             filename=att.original_name)
     response["X-Content-Type-Options"] = "nosniff"

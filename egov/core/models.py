@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["WorkerHeartbeat", "AuditEvent", "AuditCheckpoint", "AuditImmutable", "Notification"]
+__all__ = ["WorkerHeartbeat", "AuditEvent", "AuditCheckpoint", "AuditImmutable", "Notification", "AccessLog"]
 
 
 class WorkerHeartbeat(models.Model):
@@ -146,6 +146,54 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutable("the access log is append-only")
+
+    def delete(self):
+        raise AuditImmutable("the access log is append-only")
+
+
+class AccessLog(models.Model):
+    """
+    One view, download or printout of an object by a person (NĐ 30 Phụ lục VI III.6.a, l):
+    who, for which unit, when, what (``object_type`` label + ``object_id``), how, from where.
+    Written in batches by ``egov.core.access`` after the response is sent; append-only like the
+    audit (ORM guard, and a PostgreSQL trigger in migration 0007_h14).
+    """
+
+    at = models.DateTimeField(_("time"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+                             on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    action = models.CharField(_("action"), max_length=12)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="egov_accesslog_object"),
+                   models.Index(fields=["user", "-at"], name="egov_accesslog_user")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AuditImmutable("the access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable("the access log is append-only")
 
 
 from .api.models import *  # noqa: E402,F401,F403 - the REST API's models belong to the egov app

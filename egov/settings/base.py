@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "egov.core.access.AccessLogMiddleware",  # writes the access log after the response (docs/reports.md)
 ]
 
 ROOT_URLCONF = "egov.urls"
@@ -220,6 +221,15 @@ RECORDS_MAX_SCAN_BYTES = env.int("RECORDS_MAX_SCAN_BYTES", default=100 * 1024 * 
 # The E-ARK Foundation's validator runs in its own virtualenv (it pins lxml 5.1); tests call it.
 RECORDS_EARK_VALIDATOR_PYTHON = env.str("RECORDS_EARK_VALIDATOR_PYTHON",
                                         default=str(BASE_DIR / ".venv-eark" / "bin" / "python"))
+# --- Follow-up, reports, search, access log (docs/reports.md, issue 14) --------------------------
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=1)  # units without a ReminderPolicy row
+REMINDER_EVERY_DAYS_AFTER = env.int("REMINDER_EVERY_DAYS_AFTER", default=1)
+SEARCH_TEXT_MAX_CHARS = env.int("SEARCH_TEXT_MAX_CHARS", default=200_000)  # extracted text kept per file
+SEARCH_INDEX_MAX_WORDS = env.int("SEARCH_INDEX_MAX_WORDS", default=20_000)  # distinct words indexed per document
+SEARCH_OCR = env.bool("SEARCH_OCR", default=False)  # no OCR engine is wired yet: scanned PDFs are marked
+PRINT_MARK_FONT = env.str("PRINT_MARK_FONT", default=str(
+    BASE_DIR / "signatures" / "static" / "signatures" / "DejaVuSerif-vi-1000upem.ttf"))
+PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng trao đổi văn bản điện tử")
 # --- Drafts (docs/drafting.md) ------------------------------------------------------------------
 DRAFTS_COMMENT_REMIND_DAYS = env.int("DRAFTS_COMMENT_REMIND_DAYS", default=1)
 CELERY_IMPORTS = ["egov.core.api.tasks"]  # egov.core.api is a package of the egov.core app: imported here

@@ -182,7 +182,8 @@ def test_dashboard_and_outgoing_query_counts_are_flat(province, login):
 # Pinned and flat: the same for 2 recipients as for 60 (session, user, active unit, unread count, the
 # document, the viewer's roles, files, dispatches, summary counts, the take-back form, the recipient tree).
 # The status table alone is what the page polls every 5 s while deliveries run.
-OUTGOING_DETAIL_QUERIES = 15  # + the drafting trail lookup (issue 12)
+OUTGOING_DETAIL_QUERIES = 19  # + the drafting trail lookup (issue 12); + access history, file and document
+# access counts, and the access row written after the response (issue 14)
 OUTGOING_STATUS_QUERIES = 9
 
 

@@ -1,0 +1,150 @@
+"""Content search: extraction, unit-scoped index, diacritics, ranking, snippets, isolation (issue 14)."""
+import datetime
+from unittest import mock
+
+import pytest
+
+from documents.choices import TextStatus
+from documents.models import AttachmentText, IncomingRecord, SearchEntry
+from documents.services import (
+    SearchParams,
+    attachment_add,
+    deliver_local_batch,
+    document_create,
+    document_issue,
+    document_send,
+    incoming_accept,
+    incoming_assign,
+    search_entries,
+    search_index_document,
+    search_snippet,
+)
+from documents.tasks import deliver_local_batch_task, search_index_task
+from tests.documents.search_files import docx_with_text, pdf_with_text, pdf_without_text, xlsx_with_cells
+
+pytestmark = pytest.mark.django_db
+
+
+def _doc(unit, clerk, subject, main: bytes, appendices=(), **fields):
+    doc = document_create(owner_unit=unit, acting_user=clerk, subject=subject, doc_type="CV", notation_suffix="VP",
+                          signer_name=fields.pop("signer_name", "Nguyễn Văn A"), signer_position="Giám đốc",
+                          **fields)
+    attachment_add(document=doc, acting_user=clerk, upload=main, name="van-ban.pdf")
+    for name, data in appendices:
+        attachment_add(document=doc, acting_user=clerk, upload=data, name=name, kind="appendix")
+    return document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 3, 5))
+
+
+def _send(doc, clerk, units):
+    with mock.patch.object(deliver_local_batch_task, "delay"):
+        dispatches = document_send(document=doc, acting_user=clerk, units=units)
+    deliver_local_batch(dispatch_ids=[d.pk for d in dispatches])
+    search_index_document(document_id=doc.pk)
+
+
+def _find(user, unit, q, **kw):
+    return list(search_entries(user=user, unit=unit, params=SearchParams(q=q, **kw)))
+
+
+@pytest.fixture
+def corpus(province):
+    """SNV sends two documents to commune 0; STC sends one full of 'ngân sách' to commune 1 only."""
+    snv_clerk, stc_clerk = province.clerk(province.snv), province.clerk(province.stc)
+    c0, c1 = province.communes[0], province.communes[1]
+    a = _doc(province.snv, snv_clerk, "Về việc kiện toàn bộ máy công văn",
+             pdf_with_text("Đề nghị Ủy ban nhân dân xã rà soát hồ sơ cán bộ."),
+             appendices=[("phu-luc.docx", docx_with_text("Danh sách thôn Đồng Tâm")),
+                         ("so-lieu.xlsx", xlsx_with_cells(("Thôn", "Số hộ"), ("Bản Khê", 120)))])
+    b = _doc(province.snv, snv_clerk, "Báo cáo tình hình thiên tai",
+             pdf_with_text("Thống kê thiệt hại do bão số 3; kiện toàn lực lượng xung kích."))
+    c = _doc(province.stc, stc_clerk, "Hướng dẫn lập dự toán ngân sách",
+             pdf_with_text("Ngân sách xã năm 2027 lập theo Luật Ngân sách nhà nước."))
+    _send(a, snv_clerk, [c0])
+    _send(b, snv_clerk, [c0])
+    _send(c, stc_clerk, [c1])
+    return {"a": a, "b": b, "c": c}
+
+
+def test_texts_are_extracted_and_scanned_pdfs_marked(province):
+    clerk = province.clerk(province.snv)
+    doc = _doc(province.snv, clerk, "Bản quét", pdf_without_text(),
+               appendices=[("phu-luc.docx", docx_with_text("Kinh phí hỗ trợ")),
+                           ("bang.xlsx", xlsx_with_cells(("Huyện", "Kinh phí"), ("Mường Tè", 15)))])
+    assert search_index_task.run([doc.pk]) == 1  # the owner's entry only: not sent yet
+    texts = {t.attachment.original_name: t for t in AttachmentText.objects.filter(attachment__document=doc)}
+    assert texts["van-ban.pdf"].status == TextStatus.SCANNED and texts["van-ban.pdf"].pages == 1
+    assert texts["phu-luc.docx"].status == TextStatus.EXTRACTED and "Kinh phí hỗ trợ" in texts["phu-luc.docx"].text
+    assert "Mường Tè 15" in texts["bang.xlsx"].text
+    # extraction runs once: re-indexing does not read the files again
+    with mock.patch("documents.services.search.attachment_text_extract") as again:
+        search_index_document(document_id=doc.pk)
+    again.assert_not_called()
+
+
+def test_content_search_is_diacritic_insensitive_and_covers_every_field(province, corpus):
+    c0 = province.communes[0]
+    clerk = province.clerk(c0)
+    # the appendices' text, without diacritics
+    assert [e.document for e in _find(clerk, c0, "dong tam")] == [corpus["a"]]
+    assert [e.document for e in _find(clerk, c0, "Bản Khê")] == [corpus["a"]]
+    assert [e.document for e in _find(clerk, c0, "ra soat ho so")] == [corpus["a"]]  # main PDF text
+    assert [e.document for e in _find(clerk, c0, "thiệt hại bão")] == [corpus["b"]]
+    # number and notation, signer, sender
+    assert {e.document for e in _find(clerk, c0, corpus["a"].number_notation)} == {corpus["a"]}
+    assert len(_find(clerk, c0, "nguyen van a")) == 2
+    assert len(_find(clerk, c0, "so noi vu")) == 2
+    # every word must occur
+    assert _find(clerk, c0, "dong tam thien tai") == []
+
+
+def test_subject_matches_rank_above_content_matches(province, corpus):
+    c0 = province.communes[0]
+    found = _find(province.clerk(c0), c0, "kien toan")
+    assert [e.document for e in found] == [corpus["a"], corpus["b"]]  # a: in the subject; b: in its text only
+    assert found[0].rank > found[1].rank
+    newest = _find(province.clerk(c0), c0, "kien toan", ordering="newest")
+    assert [e.document for e in newest] == [corpus["b"], corpus["a"]]
+
+
+def test_results_are_per_unit_only(province, corpus):
+    c0, c1 = province.communes[0], province.communes[1]
+    # "ngân sách" is all over commune 1 and the issuing department, absent from commune 0
+    assert _find(province.clerk(c0), c0, "ngan sach") == []
+    assert [e.document for e in _find(province.clerk(c1), c1, "ngan sach")] == [corpus["c"]]
+    assert [e.incoming.unit for e in _find(province.clerk(c1), c1, "ngan sach")] == [c1]
+    # the issuing unit finds its own outgoing document
+    stc = _find(province.clerk(province.stc), province.stc, "ngan sach")
+    assert [(e.document, e.incoming) for e in stc] == [(corpus["c"], None)]
+    # someone without a role in the unit finds nothing
+    assert _find(province.clerk(c0), c1, "ngan sach") == []
+    # direction filter
+    assert _find(province.clerk(province.stc), province.stc, "ngan sach", direction="incoming") == []
+
+
+def test_a_specialist_finds_only_what_is_assigned_to_them(province, corpus):
+    c0 = province.communes[0]
+    specialist = province.specialist(c0)
+    assert _find(specialist, c0, "kien toan") == []
+    rec = IncomingRecord.objects.get(unit=c0, document=corpus["b"])
+    rec = incoming_accept(incoming=rec, acting_user=province.clerk(c0))
+    incoming_assign(incoming=rec, acting_user=province.leader(c0), main_handler=specialist)
+    assert [e.document for e in _find(specialist, c0, "kien toan")] == [corpus["b"]]
+
+
+def test_reindexing_is_idempotent_and_drops_cancelled_records(province, corpus):
+    before = SearchEntry.objects.count()
+    search_index_document(document_id=corpus["a"].pk)
+    assert SearchEntry.objects.count() == before == 6  # 3 outgoing + 3 incoming
+    IncomingRecord.objects.filter(document=corpus["a"]).update(status="cancelled")
+    search_index_document(document_id=corpus["a"].pk)
+    assert SearchEntry.objects.count() == 5
+    assert _find(province.clerk(province.communes[0]), province.communes[0], "dong tam") == []
+
+
+def test_snippet_highlights_the_words_whatever_the_diacritics():
+    text = "Căn cứ Luật Tổ chức chính quyền địa phương; đề nghị Ủy ban nhân dân xã rà soát hồ sơ cán bộ ngay."
+    parts = search_snippet(text, ["ra", "soat"], width=60)
+    highlighted = [p for p, hl in parts if hl]
+    assert highlighted == ["rà", "soát"]
+    assert "".join(p for p, _hl in parts).replace("…", "").strip() in text
+    assert search_snippet(text, ["ngan"]) == []
