@@ -79,11 +79,27 @@ class SendForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class ActionForm(forms.Form):
+    """
+    A form of the record page, which shows several at once: each gets its own id prefix
+    (``id_progress_note``, ``id_finish_note``) so that no two fields share an id and every label
+    focuses its own box. Field names, and so the posted data, are unchanged.
+    """
+
+    id_prefix = "action"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RejectForm(ActionForm):
+    id_prefix = "reject"
     reason = forms.CharField(label=_("Reason for rejection"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AssignForm(forms.Form):
+class AssignForm(ActionForm):
+    id_prefix = "assign"
     main_handler = forms.ModelChoiceField(label=_("Main handler"), queryset=get_user_model().objects.none())
     co_handlers = forms.ModelMultipleChoiceField(label=_("Co-handlers"), queryset=get_user_model().objects.none(),
                                                  required=False, widget=forms.CheckboxSelectMultiple)
@@ -99,23 +115,28 @@ class AssignForm(forms.Form):
             self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(ActionForm):
+    id_prefix = "progress"
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
 
 
-class FinishForm(forms.Form):
+class FinishForm(ActionForm):
+    id_prefix = "finish"
     note = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AnswerRequestForm(forms.Form):
+class AnswerRequestForm(ActionForm):
+    id_prefix = "answer"
     agree = forms.TypedChoiceField(label=_("Answer"), coerce=lambda v: v == "1",
                                    choices=[("1", _("Agree")), ("0", _("Refuse"))], widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
-class DispatchRequestForm(forms.Form):
+class DispatchRequestForm(ActionForm):
     """The sender asks one recipient to give a document back or to take an update (edXML 13)."""
+
+    id_prefix = "request"
 
     dispatch = forms.ModelChoiceField(label=_("Recipient"), queryset=None)
     kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices)

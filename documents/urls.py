@@ -34,6 +34,7 @@ urlpatterns = [
     path("registers/", views.register_view, name="register"),
     path("registers/export.<str:fmt>", views.register_export, name="register_export"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open", views.notification_open, name="notification_open"),
     path("notifications/read", views.notification_read, name="notifications_read"),
     path("unit/switch", views.switch_unit, name="switch_unit"),
     # Drafts (issue 12): queues, a draft's page and actions, comments, version compare.

@@ -1,7 +1,7 @@
 """Views of the browser UI (server-rendered, htmx for partial updates). They call services and selectors only."""
 from .dashboard import home  # noqa: F401
 from .incoming import incoming_action, incoming_detail, incoming_list  # noqa: F401
-from .notifications import notification_list, notification_read, switch_unit  # noqa: F401
+from .notifications import notification_list, notification_open, notification_read, switch_unit  # noqa: F401
 from .outgoing import (  # noqa: F401
     attachment_file,
     attachment_remove,

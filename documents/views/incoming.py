@@ -19,7 +19,7 @@ from ..filtersets import IncomingRecordFilterSet, search_words
 from ..forms import AnswerRequestForm, AssignForm, FinishForm, ProgressForm, RejectForm, add_service_error
 from ..models import IncomingRecord
 from ..selectors import incoming_visible_to
-from .common import active_unit_or_403, keyset_paginate
+from .common import active_unit_or_403, keyset_paginate, non_blank
 
 OPEN = {IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS}
 
@@ -29,11 +29,15 @@ OPEN = {IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROG
 def incoming_list(request):
     ctx = active_unit_or_403(request)
     base = incoming_visible_to(user=request.user, unit=ctx.unit)
-    filterset = IncomingRecordFilterSet(request.GET or None, queryset=base)  # renders the form
+    # An empty choice ("All") is no filter: drop blank values before binding, or the multiple
+    # choice filter reports "" as an invalid choice on every search.
+    query = non_blank(request.GET)
+    filterset = IncomingRecordFilterSet(query or None, queryset=base)  # renders the form
     # The text search is applied by the paginator (newest rows first); the other filters here.
-    term = request.GET.get("q", "").strip()
-    data = request.GET.copy()
+    term = query.get("q", "").strip()
+    data = query.copy()
     data.pop("q", None)
+    data.pop("after", None)
     narrowed = IncomingRecordFilterSet(data or None, queryset=base)
     qs = narrowed.qs if narrowed.is_bound and narrowed.is_valid() else base
     qs = qs.select_related("document", "sender", "main_handler")
@@ -45,22 +49,37 @@ def incoming_list(request):
     template = "documents/_incoming_rows.html" if request.headers.get("HX-Request") else "documents/incoming_list.html"
     return render(request, template, {
         "filter": filterset, "form": filterset.form, "page": page, "staff": staff,
-        "statuses": IncomingStatus.choices, "selected_status": request.GET.getlist("status"),
+        "statuses": IncomingStatus.choices, "selected_status": query.getlist("status"),
     })
 
 
 def _timeline(rec: IncomingRecord) -> list[dict]:
+    """
+    The record's history, one entry per step. A progress note (05) or a finish (06) writes both
+    a business status on the dispatch and a handling note in the same transaction; they are one
+    step for the reader, so the note is folded into its status entry (same author, written within
+    a few seconds) instead of being listed twice.
+    """
+    events = [e for e in rec.dispatch.events.all() if e.kind == EventKind.BUSINESS]
+    notes = list(rec.notes.all())
+    used: set[int] = set()
     items = []
-    for e in rec.dispatch.events.all():
-        if e.kind == EventKind.BUSINESS:
-            label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
-        else:
+    for e in events:
+        label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
+        item = {"at": e.at, "label": label, "who": e.actor_name, "note": e.note, "code": e.code, "progress": None}
+        if e.code in (StatusCode.IN_PROGRESS, StatusCode.DONE):
+            for n in notes:
+                if n.pk not in used and n.author_id == e.actor_id and abs((n.created_at - e.at).total_seconds()) < 5:
+                    used.add(n.pk)
+                    item["note"], item["progress"] = n.text, n.progress
+                    break
+        items.append(item)
+    for n in notes:
+        if n.pk in used:
             continue
-        items.append({"at": e.at, "label": label, "who": e.actor_name, "note": e.note, "code": e.code,
-                      "progress": None})
-    for n in rec.notes.all():
-        items.append({"at": n.created_at, "label": _("Handling note"), "who": n.author.get_full_name()
-                      or n.author.username, "note": n.text, "progress": n.progress, "code": "note"})
+        items.append({"at": n.created_at, "label": n.get_kind_display() if hasattr(n, "get_kind_display")
+                      else _("Handling note"), "who": n.author.get_full_name() or n.author.username,
+                      "note": n.text, "progress": n.progress, "code": "note"})
     items.sort(key=lambda i: i["at"])
     return items
 
