@@ -109,3 +109,79 @@ def test_opening_a_notification_marks_it_read(province, received, login):
     other = Notification.objects.exclude(user=clerk).first()
     if other is not None:
         assert client.get(reverse("documents:notification_open", args=[other.pk])).status_code == 404
+
+
+# 2, 11 ---------------------------------------------------------------------------------------
+def test_registers_show_and_export_local_dates_and_the_transfer_date(province, received, login):
+    from openpyxl import load_workbook
+
+    from documents.services import incoming_accept, incoming_assign
+
+    c1 = province.communes[0]
+    # 01:42 in Hà Nội on 2 December is 18:42 UTC on 1 December.
+    arrived = timezone.make_aware(datetime.datetime(2026, 12, 2, 1, 42))
+    IncomingRecord.objects.filter(pk=received.pk).update(arrived_at=arrived)
+    clerk = province.clerk(c1)
+    incoming_accept(incoming=received, acting_user=clerk)
+    received.refresh_from_db()
+    incoming_assign(incoming=received, acting_user=province.leader(c1), main_handler=province.specialist(c1))
+    year = received.register.year
+    client = login(clerk)
+    rows = client.get(reverse("documents:register"), {"kind": "incoming", "year": year}).context["rows"]
+    assert rows[0][0] == "02/12/2026"
+    assert rows[0][7] == timezone.localdate().strftime("%d/%m/%Y")  # Ngày chuyển: the day it was assigned
+    body = client.get(reverse("documents:register_export", args=["csv"]), {"kind": "incoming", "year": year})
+    line = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))[1]
+    assert line[0] == "02/12/2026" and line[7] == rows[0][7]
+    body = client.get(reverse("documents:register_export", args=["xlsx"]), {"kind": "incoming", "year": year})
+    ws = load_workbook(io.BytesIO(body.content)).active
+    cell = ws.cell(row=3, column=1)
+    assert cell.is_date and cell.value.date() == datetime.date(2026, 12, 2)
+    assert cell.number_format == "DD/MM/YYYY"
+    # the inbox shows the same day
+    html = client.get(reverse("documents:incoming_list")).content.decode()
+    assert "02/12/2026 01:42" in html
+
+
+def test_outgoing_register_transfer_date_is_local(province, login):
+    clerk = province.clerk(province.snv)
+    doc = make_issued(province.snv, clerk)
+    from documents.models import Document
+    Document.objects.filter(pk=doc.pk).update(sent_at=timezone.make_aware(datetime.datetime(2026, 12, 2, 6, 30)))
+    rows = login(clerk).get(reverse("documents:register"), {"kind": "outgoing", "year": doc.register.year}
+                            ).context["rows"]
+    assert rows[0][7] == "02/12/2026"
+
+
+# 3, 4 ----------------------------------------------------------------------------------------
+def test_exports_neutralise_formulas_and_print_recipients_on_one_line(province, login):
+    from openpyxl import load_workbook
+
+    clerk = province.clerk(province.snv)
+    doc = make_issued(province.snv, clerk, signer_name="=1+2", signer_position="",
+                      recipients_text="- Như trên;\r\n- UBND các huyện;\r\n- Lưu: VT, VP.")
+    client = login(clerk)
+    params = {"kind": "outgoing", "year": doc.register.year}
+    body = client.get(reverse("documents:register_export", args=["csv"]), params).content.decode("utf-8-sig")
+    line = list(csv.reader(io.StringIO(body)))[1]
+    assert not line[3].startswith(("=", "+", "-", "@"))
+    assert line[3].endswith("=1+2")
+    assert line[4] == "Như trên; UBND các huyện; Lưu: VT, VP"
+    assert "\r" not in body.split("\r\n", 2)[1]
+    ws = load_workbook(io.BytesIO(client.get(reverse("documents:register_export", args=["xlsx"]), params).content)
+                       ).active
+    signer = ws.cell(row=3, column=4)
+    assert signer.data_type == "s" and not str(signer.value).startswith("=")
+    html = client.get(reverse("documents:register"), params).content.decode()
+    assert "Như trên; UBND các huyện; Lưu: VT, VP" in html and "; ;" not in html
+
+
+@pytest.mark.parametrize("value", ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ok", 5])
+def test_spreadsheet_safe(value):
+    from egov.core.exports import spreadsheet_safe
+
+    out = spreadsheet_safe(value)
+    if isinstance(value, str) and value[:1] in "=+-@\t\r":
+        assert out == "'" + value
+    else:
+        assert out == value

@@ -138,8 +138,9 @@ def test_full_recipient_workflow_through_the_views(province, received, login, cl
     assert rec.status == IncomingStatus.DONE
     assert Dispatch.objects.get(pk=rec.dispatch_id).status_code == StatusCode.DONE
     html = client.get(reverse("documents:incoming_detail", args=[rec.pk])).content.decode()
-    for code in ("01", "03", "04", "05", "06", "note"):
+    for code in ("01", "03", "04", "05", "06"):
         assert f'data-code="{code}"' in html
+    assert 'data-code="note"' not in html  # each note is folded into its 05/06 entry (issue 15, bug 10)
 
 
 def test_reject_needs_a_reason_shown_next_to_the_field(province, received, login, client):
