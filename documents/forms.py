@@ -13,14 +13,23 @@ from units.models import Unit
 
 from .choices import AttachmentKind, DocumentType, RequestKind, Urgency
 
-DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_INPUTS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """
+    Dates are typed and shown dd/mm/yyyy whatever the browser's locale (a native date input
+    shows mm/dd/yyyy in an English browser): a text input with a pattern, and the portal's
+    small calendar (egov/static/egov/egov.js, no CDN) attached to ``data-datepicker``.
+    """
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    input_type = "text"
+
+    def __init__(self, attrs=None, **kwargs):
+        attrs = {"class": "date", "inputmode": "numeric", "autocomplete": "off", "placeholder": _("dd/mm/yyyy"),
+                 "pattern": r"\d{1,2}/\d{1,2}/\d{4}", "title": _("Day/month/year, e.g. 05/03/2026"),
+                 "data-datepicker": "", **(attrs or {})}
+        super().__init__(attrs=attrs, format="%d/%m/%Y", **kwargs)
 
 
 def add_service_error(form: forms.Form, exc) -> None:
@@ -124,6 +133,31 @@ class ProgressForm(ActionForm):
 class FinishForm(ActionForm):
     id_prefix = "finish"
     note = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OpinionForm(ActionForm):
+    """A co-handler's opinion for the main handler (ý kiến phối hợp)."""
+
+    id_prefix = "opinion"
+    text = forms.CharField(label=_("Your opinion"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BulkForm(ActionForm):
+    """The inbox's bulk bar: what to do with the ticked records (the ids are posted as ``ids``)."""
+
+    id_prefix = "bulk"
+    action = forms.ChoiceField(label=_("Action"), choices=[("accept", _("Accept into the register")),
+                                                          ("assign", _("Assign")), ("finish", _("Mark as done"))])
+    main_handler = forms.ModelChoiceField(label=_("Main handler"), queryset=get_user_model().objects.none(),
+                                          required=False)
+    deadline = forms.DateField(label=_("Deadline"), required=False, input_formats=DATE_INPUTS, widget=DateInput())
+    instruction = forms.CharField(label=_("Instruction"), required=False, max_length=1000)
+    note = forms.CharField(label=_("Result"), required=False, max_length=1000)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_handler"].queryset = staff if staff is not None else get_user_model().objects.none()
+        self.fields["main_handler"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
 class AnswerRequestForm(ActionForm):

@@ -9,11 +9,13 @@ app_name = "documents"
 urlpatterns = [
     # Before incoming/<pk>/<action>: the division assignment, the handling slip, a unit's comment (issue 12).
     path("incoming/<int:pk>/slip", drafts.incoming_slip, name="incoming_slip"),
+    path("incoming/<int:pk>/stamped.pdf", views.incoming_stamped, name="incoming_stamped"),
     path("incoming/<int:pk>/divisions", drafts.incoming_divisions, name="incoming_divisions"),
     path("incoming/<int:pk>/divisions/<int:assignment_id>/hand-on", drafts.incoming_hand_on,
          name="incoming_hand_on"),
     path("incoming/<int:pk>/comment", drafts.incoming_comment, name="incoming_comment"),
     path("incoming/", views.incoming_list, name="incoming_list"),
+    path("incoming/bulk", views.incoming_bulk, name="incoming_bulk"),
     path("incoming/<int:pk>/", views.incoming_detail, name="incoming_detail"),
     path("incoming/<int:pk>/<slug:action>", views.incoming_action, name="incoming_action"),
     path("outgoing/", views.outgoing_list, name="outgoing_list"),

@@ -90,3 +90,19 @@ def urgency_class(value):
     except (TypeError, ValueError):
         return ""
     return "urgent" if value >= 1 else ""
+
+
+@register.filter
+def dmy(value):
+    """A date (or the text of one, ISO or dd/mm/yyyy) as dd/mm/yyyy for the date inputs."""
+    import datetime
+
+    if not value:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value).strip()
+    try:
+        return datetime.date.fromisoformat(text).strftime("%d/%m/%Y")
+    except ValueError:
+        return text

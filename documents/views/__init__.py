@@ -1,6 +1,6 @@
 """Views of the browser UI (server-rendered, htmx for partial updates). They call services and selectors only."""
 from .dashboard import home  # noqa: F401
-from .incoming import incoming_action, incoming_detail, incoming_list  # noqa: F401
+from .incoming import incoming_action, incoming_bulk, incoming_detail, incoming_list, incoming_stamped  # noqa: F401
 from .notifications import notification_list, notification_open, notification_read, switch_unit  # noqa: F401
 from .outgoing import (  # noqa: F401
     attachment_file,

@@ -4,7 +4,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,9 +18,26 @@ from egov.core.errors import PermissionDeniedError, ServiceError
 from .. import services
 from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode
 from ..filtersets import IncomingRecordFilterSet, search_words
-from ..forms import AnswerRequestForm, AssignForm, FinishForm, ProgressForm, RejectForm, add_service_error
+from ..forms import (
+    AnswerRequestForm,
+    AssignForm,
+    BulkForm,
+    FinishForm,
+    OpinionForm,
+    ProgressForm,
+    RejectForm,
+    add_service_error,
+)
 from ..models import IncomingRecord
-from ..selectors import incoming_visible_to
+from ..selectors import (
+    QUEUE_CAP,
+    QUEUES,
+    incoming_queue,
+    incoming_queue_counts,
+    incoming_queues_for,
+    incoming_unread_ids,
+    incoming_visible_to,
+)
 from .common import active_unit_or_403, keyset_paginate, non_blank
 
 OPEN = {IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS}
@@ -37,20 +56,79 @@ def incoming_list(request):
     term = query.get("q", "").strip()
     data = query.copy()
     data.pop("q", None)
-    data.pop("after", None)
     narrowed = IncomingRecordFilterSet(data or None, queryset=base)
     qs = narrowed.qs if narrowed.is_bound and narrowed.is_valid() else base
+    queues = incoming_queues_for(ctx.roles)
+    tab = query.get("tab") if query.get("tab") in queues else ""
+    if tab:
+        qs = incoming_queue(qs, queue=tab, user=request.user)
     qs = qs.select_related("document", "sender", "main_handler")
     search = (lambda rows: narrowed.filter_q(rows, "q", term)) if term else None
     page = keyset_paginate(qs, cursor=request.GET.get("after"), time_field="arrived_at", search=search,
                            search_words=search_words(term))
+    unread = incoming_unread_ids(user=request.user, ids=[r.pk for r in page.rows])
+    for r in page.rows:
+        r.is_unread = r.pk in unread
     staff = (get_user_model().objects.filter(memberships__unit=ctx.unit, memberships__is_active=True)
              .distinct().order_by("first_name", "username").only("pk", "first_name", "last_name", "username"))
+    counts = incoming_queue_counts(user=request.user, unit=ctx.unit, queues=queues, base=base)
+    request.egov_queue_counts = counts  # the menu's counter reads it instead of counting again
+    tabs = [{"key": q, "label": QUEUES[q], "count": counts[q], "capped": counts[q] > QUEUE_CAP} for q in queues]
     template = "documents/_incoming_rows.html" if request.headers.get("HX-Request") else "documents/incoming_list.html"
     return render(request, template, {
-        "filter": filterset, "form": filterset.form, "page": page, "staff": staff,
+        "filter": filterset, "form": filterset.form, "page": page, "staff": staff, "tabs": tabs, "tab": tab,
         "statuses": IncomingStatus.choices, "selected_status": query.getlist("status"),
+        "bulk": {"accept": Role.CLERK in ctx.roles, "assign": Role.LEADER in ctx.roles, "finish": True},
+        "bulk_form": BulkForm(staff=staff),
     })
+
+
+@login_required
+@require_POST
+def incoming_bulk(request):
+    """
+    Accept, assign or finish the ticked records: one service call per record (each its own
+    transaction and audit row); the refused ones are listed with the service's reason.
+    """
+    ctx = active_unit_or_403(request)
+    staff = _staff(ctx.unit)
+    form = BulkForm(request.POST, staff=staff)
+    back = request.POST.get("next") or ""
+    if not back.startswith("/incoming/"):
+        back = reverse("documents:incoming_list")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect(back)
+    try:
+        ids = services.bulk_ids(request.POST.getlist("ids"))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    data = form.cleaned_data
+    visible = incoming_visible_to(user=request.user, unit=ctx.unit).select_related("document")
+    by_id = {r.pk: r for r in visible.filter(pk__in=ids)}
+    records = [by_id[i] for i in ids if i in by_id]
+    result = services.incoming_bulk(records=records, action=data["action"], acting_user=request.user,
+                                    main_handler=data.get("main_handler"), deadline=data.get("deadline"),
+                                    instruction=data.get("instruction") or "", note=data.get("note") or "")
+    if result.done:
+        messages.success(request, BULK_DONE[data["action"]]() % {"n": len(result.done)})
+    for rec, reason in result.refused:
+        messages.error(request, _("%(doc)s: not done — %(reason)s")
+                       % {"doc": rec.document.number_notation or rec.document.subject[:60], "reason": reason})
+    missing = len(ids) - len(records)
+    if missing:
+        messages.error(request, _("%(n)d of the chosen documents are not in your inbox.") % {"n": missing})
+    return redirect(back)
+
+
+BULK_DONE = {  # marked for translation here so makemessages finds them
+    "accept": lambda: _("%(n)d documents entered in the incoming register."),
+    "assign": lambda: _("%(n)d documents assigned."),
+    "finish": lambda: _("%(n)d documents marked as done."),
+}
 
 
 def _timeline(rec: IncomingRecord) -> list[dict]:
@@ -100,10 +178,11 @@ def incoming_permissions(rec: IncomingRecord, user, roles: set[str], assignments
         "progress": bool(mine & {HandlerRole.MAIN, HandlerRole.CO})
         and rec.status in (IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS),
         "finish": HandlerRole.MAIN in mine and rec.status in (IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS),
+        "opinion": HandlerRole.CO in mine and rec.status in (IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS),
     }
 
 
-def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200):
+def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200, mark_read: bool = False):
     rec = get_object_or_404(
         incoming_visible_to(user=request.user).select_related(
             "document", "document__owner_unit", "sender", "unit", "dispatch", "main_handler", "register",
@@ -126,14 +205,17 @@ def _detail(request, pk: int, *, forms: dict | None = None, status: int = 200):
         "progress_form": forms.get("progress") or ProgressForm(),
         "finish_form": forms.get("finish") or FinishForm(),
         "answer_form": forms.get("answer") or AnswerRequestForm(),
+        "opinion_form": forms.get("opinion") or OpinionForm(),
         "error": forms.get("_error"),
     }
+    if mark_read:  # opened: no longer bold in the inbox nor counted as unread
+        services.incoming_mark_read(incoming=rec, acting_user=request.user)
     return render(request, "documents/incoming_detail.html", context, status=status)
 
 
 @login_required
 def incoming_detail(request, pk: int):
-    return _detail(request, pk)
+    return _detail(request, pk, mark_read=True)
 
 
 ACTIONS = {
@@ -149,6 +231,8 @@ ACTIONS = {
                                                                             note=data["note"])),
     "answer": (AnswerRequestForm, lambda rec, user, data: services.incoming_answer_request(
         incoming=rec, acting_user=user, agree=data["agree"], note=data["note"])),
+    "opinion": (OpinionForm, lambda rec, user, data: services.incoming_opinion(
+        incoming=rec, acting_user=user, text=data["text"])),
 }
 SUCCESS = {  # marked for translation here so makemessages finds them
     "accept": lambda: _("The document is entered in the incoming register."),
@@ -157,6 +241,7 @@ SUCCESS = {  # marked for translation here so makemessages finds them
     "progress": lambda: _("Your note has been saved."),
     "finish": lambda: _("The document is marked as done."),
     "answer": lambda: _("Your answer has been sent to the sender."),
+    "opinion": lambda: _("Your opinion has been recorded for the main handler."),
 }
 
 
@@ -190,3 +275,20 @@ def incoming_action(request, pk: int, action: str):
     else:
         messages.success(request, SUCCESS[action]())
     return redirect("documents:incoming_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def incoming_stamped(request, pk: int):
+    """The main file with the ĐẾN stamp, for the viewer and the print (a derivative copy)."""
+    rec = get_object_or_404(incoming_visible_to(user=request.user).select_related("unit", "document", "main_handler"),
+                            pk=pk)
+    try:
+        body = services.incoming_stamped_pdf(incoming=rec)
+    except ServiceError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="den-{rec.incoming_number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response

@@ -185,3 +185,30 @@ def test_spreadsheet_safe(value):
         assert out == "'" + value
     else:
         assert out == value
+
+
+# 6 -------------------------------------------------------------------------------------------
+def test_403_and_404_pages_are_in_the_portal_layout_and_vietnamese(province, received, login):
+    from tests.factories import UserFactory
+
+    client = login(UserFactory(username="nobody"))  # a user of no unit
+    response = client.get(reverse("documents:incoming_list"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="topbar"' in html and 'lang="vi"' in html
+    assert "Bạn chưa thuộc đơn vị nào" in html  # the reason, not a bare "403 Forbidden"
+    assert "Forbidden" not in html
+    response = client.get("/khong-co-trang-nay/")
+    html = response.content.decode()
+    assert response.status_code == 404 and 'class="topbar"' in html and "Không tìm thấy trang" in html
+    # a machine client gets JSON
+    response = client.get("/api/v1/khong-co/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_500_page_renders_without_a_request_context(rf):
+    from egov.core.views import error_500
+
+    response = error_500(rf.get("/incoming/"))
+    assert response.status_code == 500 and b'data-status="500"' in response.content

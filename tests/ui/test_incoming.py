@@ -32,8 +32,9 @@ def test_inbox_lists_the_units_documents_and_urgent_ones_stand_out(province, rec
     html = client.get(reverse("documents:incoming_list")).content.decode()
     assert "Quyết định về việc kiện toàn tổ công tác" in html
     assert "Về việc báo cáo số liệu quý I" in html
-    assert f'class="urgent" data-incoming="{received["decision"].pk}"' in html
-    assert f'class="" data-incoming="{received["letter"].pk}"' in html
+    # (never opened by this clerk: also "unread", in bold — issue 15)
+    assert f'class="urgent unread" data-incoming="{received["decision"].pk}"' in html
+    assert f'class=" unread" data-incoming="{received["letter"].pk}"' in html
 
 
 @pytest.mark.parametrize("term", ["quyet dinh", "Quyết định", "QUYET DINH kien toan"])
