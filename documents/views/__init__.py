@@ -6,6 +6,7 @@ from .outgoing import (  # noqa: F401
     attachment_file,
     attachment_remove,
     attachment_upload,
+    dispatch_history,
     dispatch_request,
     dispatch_retry,
     document_create,
@@ -15,6 +16,8 @@ from .outgoing import (  # noqa: F401
     outgoing_detail,
     outgoing_list,
     outgoing_status,
+    outgoing_tracking,
+    tracking_bulk,
     unit_search,
 )
 from .registers import register_export, register_view  # noqa: F401

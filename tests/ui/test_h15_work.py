@@ -208,3 +208,93 @@ def test_inbox_dates_are_typed_dd_mm_yyyy(province, inbox, login):
     assert html.count("data-incoming=") == 5
     assert f'value="{today.strftime("%d/%m/%Y")}"' in html and 'type="date"' not in html
     assert StatusCode.ARRIVED  # (import kept for readers)
+
+
+@pytest.fixture
+def wide(province):
+    """Sở Nội vụ sends one document to 60 communes; three of them act on it."""
+    from documents.services import incoming_accept, incoming_reject
+
+    clerk = province.clerk(province.snv)
+    communes = [UnitFactory(code=f"000.{i:02d}.41.H99", name=f"Xã Theo Dõi {i}", kind=UnitKind.COMMUNE_COMMITTEE,
+                            parent=province.district) for i in range(10, 70)]
+    doc = make_issued(province.snv, clerk, subject="Theo dõi nhiều nơi")
+    deliver(doc, communes, clerk)
+    recs = {r.unit_id: r for r in IncomingRecord.objects.filter(document=doc)}
+    incoming_reject(incoming=recs[communes[5].pk], acting_user=province.clerk(communes[5]), reason="Không đúng thẩm quyền")
+    incoming_accept(incoming=recs[communes[6].pk], acting_user=province.clerk(communes[6]))
+    incoming_accept(incoming=recs[communes[7].pk], acting_user=province.clerk(communes[7]))
+    return doc, communes
+
+
+def test_tracking_board_counts_filters_sorts_and_puts_rejections_first(province, wide, login):
+    doc, communes = wide
+    client = login(province.clerk(province.snv))
+    url = reverse("documents:outgoing_tracking", args=[doc.pk])
+    response = client.get(url)
+    board = response.context["board"]
+    assert board.total == 60
+    assert board.counts["rejected"] == 1 and board.counts["accepted"] == 2 and board.counts["arrived"] == 57
+    assert len(board.rows) == 50 and board.pages == 2  # bounded page
+    assert board.rows[0]["stage"] == "rejected" and board.rows[0]["reason"] == "Không đúng thẩm quyền"
+    html = response.content.decode()
+    assert 'data-stage="rejected" data-count="1"' in html
+    # filter by stage, and by name without diacritics
+    board = client.get(url, {"stage": "accepted"}).context["board"]
+    assert {r["recipient__code"] for r in board.rows} == {communes[6].code, communes[7].code}
+    assert all(r["incoming__incoming_number"] == 1 for r in board.rows)  # their số đến
+    board = client.get(url, {"q": "xa theo doi 12"}).context["board"]
+    assert [r["recipient__name"] for r in board.rows] == ["Xã Theo Dõi 12"]
+    board = client.get(url, {"sort": "name", "page": "2"}).context["board"]
+    assert board.page == 2 and len(board.rows) == 10
+    # the full history of one recipient
+    from documents.models import Dispatch
+    d = Dispatch.objects.get(document=doc, recipient=communes[6])
+    html = client.get(reverse("documents:dispatch_history", args=[d.pk])).content.decode()
+    for code in ("01", "03"):
+        assert f'data-code="{code}"' in html
+    # another unit cannot read it
+    client = login(province.clerk(province.stc))
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("documents:dispatch_history", args=[d.pk])).status_code == 404
+
+
+def test_tracking_board_sends_a_request_to_many_recipients(province, wide, login):
+    from documents.models import Dispatch
+
+    doc, communes = wide
+    client = login(province.clerk(province.snv))
+    ids = list(Dispatch.objects.filter(document=doc, recipient__in=communes[4:8]).values_list("pk", flat=True))
+    response = client.post(reverse("documents:tracking_bulk", args=[doc.pk]),
+                           {"ids": ids, "action": "take_back", "reason": "Ban hành nhầm"}, follow=True)
+    html = response.content.decode()
+    asked = Dispatch.objects.filter(document=doc, status_code=StatusCode.TAKE_BACK_REQUESTED)
+    assert asked.count() == 3  # the one that rejected it no longer holds it
+    assert "chưa thực hiện" in html and communes[5].name in html
+    assert AuditEvent.objects.filter(verb="dispatch.request").count() == 3
+    # a specialist of the sender cannot
+    client = login(province.specialist(province.snv))
+    client.post(reverse("documents:tracking_bulk", args=[doc.pk]),
+                {"ids": ids, "action": "update", "reason": "x"})
+    assert AuditEvent.objects.filter(verb="dispatch.request").count() == 3
+
+
+def test_status_polling_stops_when_final_and_sends_nothing_when_unchanged(province, login):
+    from documents.services import incoming_reject
+
+    clerk = province.clerk(province.snv)
+    doc = make_issued(province.snv, clerk)
+    c1 = province.communes[0]
+    deliver(doc, [c1], clerk)
+    client = login(clerk)
+    url = reverse("documents:outgoing_status", args=[doc.pk])
+    first = client.get(url)
+    assert 'hx-trigger="every 5s"' in first.content.decode()
+    etag = first["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    incoming_reject(incoming=IncomingRecord.objects.get(document=doc), acting_user=province.clerk(c1), reason="Sai")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "hx-trigger" not in changed.content.decode()  # every recipient is final: no more polling
+    assert 'data-poll=""' in changed.content.decode()

@@ -177,8 +177,10 @@ def test_dashboard_and_outgoing_query_counts_are_flat(province, login):
 # Pinned and flat: the same for 2 recipients as for 60 (session, user, active unit, unread count, the
 # document, the viewer's roles, files, dispatches, summary counts, the take-back form, the recipient tree).
 # The status table alone is what the page polls every 5 s while deliveries run.
-OUTGOING_DETAIL_QUERIES = 16  # + the drafting trail lookup (issue 12), + the menu's queue counter (issue 15)
-OUTGOING_STATUS_QUERIES = 9
+# + the drafting trail lookup (issue 12); issue 15: + the menu counter, + the stage counters and the
+# problems-first page of recipients.
+OUTGOING_DETAIL_QUERIES = 18
+OUTGOING_STATUS_QUERIES = 12  # issue 15: + the ETag (one aggregate), + the stage counters and page
 
 
 def test_outgoing_detail_and_its_polled_status_table_have_flat_query_counts(province, login):

@@ -93,7 +93,7 @@
       if (count) { count.textContent = "(" + n + ")"; }
       form.classList.toggle("has-ticked", n > 0);
       if (action) {
-        form.querySelectorAll("[data-for-action]").forEach(function (el) { el.hidden = el.dataset.forAction !== action.value; });
+        form.querySelectorAll("[data-for-action]").forEach(function (el) { el.hidden = el.dataset.forAction.split(" ").indexOf(action.value) < 0; });
       }
     }
     if (all) { all.addEventListener("change", function () { boxes().forEach(function (b) { b.checked = all.checked; }); update(); }); }
