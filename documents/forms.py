@@ -45,9 +45,12 @@ class DocumentForm(forms.Form):
     notation_suffix = forms.CharField(label=_("Drafting unit or field"), max_length=20, required=False,
                                       help_text=_("Last part of the notation, e.g. VP in 05/SNV-VP; required for "
                                                   "official letters."))
-    subject = forms.CharField(label=_("Subject (trích yếu)"), max_length=500,
-                              widget=forms.Textarea(attrs={"rows": 2}))
-    signer_name = forms.CharField(label=_("Signer"), max_length=100, required=False)
+    # No maxlength attribute: the browser would cut a pasted subject silently. A live counter
+    # (data-maxchars) shows the length and the server refuses, with the count, over 500.
+    subject = forms.CharField(label=_("Subject (trích yếu)"), widget=forms.Textarea(attrs={"rows": 2,
+                                                                                        "data-maxchars": 500}))
+    signer_name = forms.CharField(label=_("Signer"), max_length=100, required=False,
+                                  help_text=_("Required to issue the document; a draft may be saved without."))
     signer_position = forms.CharField(label=_("Signer's position"), max_length=100, required=False)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL)
     due_date = forms.DateField(label=_("Due date"), required=False, input_formats=DATE_INPUTS, widget=DateInput())
@@ -58,6 +61,16 @@ class DocumentForm(forms.Form):
 
     DOCUMENT_FIELDS = ("doc_type", "notation_suffix", "subject", "signer_name", "signer_position", "urgency",
                        "due_date", "recipients_text")
+
+    SUBJECT_MAX = 500
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if len(subject) > self.SUBJECT_MAX:
+            raise forms.ValidationError(
+                _("The subject has %(n)d characters; at most %(max)d are allowed. Shorten it: nothing has been cut.")
+                % {"n": len(subject), "max": self.SUBJECT_MAX}, code="max_length")
+        return subject
 
     def document_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.DOCUMENT_FIELDS}

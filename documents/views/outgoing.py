@@ -21,6 +21,7 @@ from ..filtersets import DocumentFilterSet
 from ..forms import DispatchRequestForm, DocumentForm, SendForm, add_service_error
 from ..models import Attachment, Dispatch
 from ..selectors import dispatch_summary, dispatches_of_document, documents_visible_to, incoming_visible_to
+from . import held_files
 from .common import active_unit_or_403, keyset_paginate
 
 LEVEL_KINDS = [UnitKind.PROVINCE_COMMITTEE, UnitKind.DEPARTMENT, UnitKind.DISTRICT_COMMITTEE,
@@ -55,24 +56,56 @@ def _file_field(exc):
     return exc
 
 
+def _save_with_held_files(request, form, save):
+    """
+    Validate, then save with the chosen files and the files kept from a previous attempt (a
+    newly chosen main file replaces a kept one). On any error the files that were fine are kept
+    for the next attempt (held_files). Returns (saved object or None, kept files for the form).
+    """
+    kept = held_files.held(request, request.POST.getlist("held")) if request.method == "POST" else []
+    if form.is_valid():
+        uploads = form.uploads()
+        if any(kind == AttachmentKind.MAIN for _f, kind in uploads):
+            kept_now = [k for k in kept if k["kind"] != AttachmentKind.MAIN]
+        else:
+            kept_now = kept
+        opened = held_files.open_held(kept_now)
+        try:
+            result = save(form, opened + uploads)
+        except ServiceError as exc:
+            add_service_error(form, _file_field(exc))
+            refused = getattr(exc, "attachment_kind", None)
+            fresh = [(f, k) for f, k in uploads if k != refused]
+            return None, kept_now + held_files.hold(request, fresh)
+        finally:
+            for fh, _kind in opened:
+                fh.close()
+        held_files.release(kept_now)
+        return result, []
+    # The form is invalid: keep the files that were fine (their fields are clean).
+    fresh = []
+    data = getattr(form, "cleaned_data", {})
+    if data.get("main_file"):
+        fresh.append((data["main_file"], AttachmentKind.MAIN))
+        kept = [k for k in kept if k["kind"] != AttachmentKind.MAIN]
+    fresh += [(f, AttachmentKind.APPENDIX) for f in data.get("appendices") or []]
+    return None, kept + held_files.hold(request, fresh)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_create(request):
     ctx = active_unit_or_403(request)
     form = DocumentForm(request.POST or None, request.FILES or None)
-    status = 200
+    status, kept = 200, []
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                doc = services.document_create_with_files(owner_unit=ctx.unit, acting_user=request.user,
-                                                          files=form.uploads(), **form.document_fields())
-            except ServiceError as exc:
-                add_service_error(form, _file_field(exc))
-            else:
-                messages.success(request, _("The draft has been saved."))
-                return redirect("documents:outgoing_detail", pk=doc.pk)
+        doc, kept = _save_with_held_files(request, form, lambda f, files: services.document_create_with_files(
+            owner_unit=ctx.unit, acting_user=request.user, files=files, **f.document_fields()))
+        if doc is not None:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("documents:outgoing_detail", pk=doc.pk)
         status = 400
-    return render(request, "documents/document_form.html", {"form": form}, status=status)
+    return render(request, "documents/document_form.html", {"form": form, "kept_files": kept}, status=status)
 
 
 @login_required
@@ -86,19 +119,16 @@ def document_edit(request, pk: int):
         return redirect("documents:outgoing_detail", pk=doc.pk)
     initial = {name: getattr(doc, name) for name in DocumentForm.DOCUMENT_FIELDS}
     form = DocumentForm(request.POST or None, request.FILES or None, initial=initial)
-    status = 200
+    status, kept = 200, []
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.document_update_with_files(document=doc, acting_user=request.user, files=form.uploads(),
-                                                    **form.document_fields())
-            except ServiceError as exc:
-                add_service_error(form, _file_field(exc))
-            else:
-                messages.success(request, _("The draft has been saved."))
-                return redirect("documents:outgoing_detail", pk=doc.pk)
+        saved, kept = _save_with_held_files(request, form, lambda f, files: services.document_update_with_files(
+            document=doc, acting_user=request.user, files=files, **f.document_fields()))
+        if saved is not None:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("documents:outgoing_detail", pk=doc.pk)
         status = 400
-    return render(request, "documents/document_form.html", {"form": form, "document": doc}, status=status)
+    return render(request, "documents/document_form.html", {"form": form, "document": doc, "kept_files": kept},
+                  status=status)
 
 
 @login_required

@@ -212,3 +212,43 @@ def test_500_page_renders_without_a_request_context(rf):
 
     response = error_500(rf.get("/incoming/"))
     assert response.status_code == 500 and b'data-status="500"' in response.content
+
+
+# 12 ------------------------------------------------------------------------------------------
+def test_compose_refuses_a_long_subject_keeps_the_files_and_confirms_issue(province, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import Attachment, Document
+    from tests.documents.conftest import PDF
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    clerk = province.clerk(province.snv)
+    client = login(clerk)
+    url = reverse("documents:document_create")
+    html = client.get(url).content.decode()
+    subject_tag = re.search(r'<textarea[^>]*name="subject"[^>]*>', html).group(0)
+    assert "maxlength" not in subject_tag and 'data-maxchars="500"' in subject_tag
+    assert "Bắt buộc khi ban hành" in html or "bắt buộc khi ban hành" in html  # the signer's note
+    response = client.post(url, {"doc_type": "CV", "notation_suffix": "VP", "subject": "x" * 501, "urgency": "0",
+                                 "main_file": SimpleUploadedFile("to-trinh.pdf", PDF, "application/pdf")})
+    html = response.content.decode()
+    assert response.status_code == 400 and "501" in html and not Document.objects.exists()
+    assert 'data-testid="kept-files"' in html and "to-trinh.pdf" in html
+    ref = re.search(r'name="held" value="([^"]+)"', html).group(1)
+    response = client.post(url, {"doc_type": "CV", "notation_suffix": "VP", "subject": "Tờ trình", "urgency": "0",
+                                 "held": [ref]})
+    assert response.status_code == 302
+    doc = Document.objects.get()
+    att = Attachment.objects.get(document=doc)
+    assert att.original_name == "to-trinh.pdf" and att.kind == "main"
+    # a reference cannot be used by another user
+    other = province.clerk(province.stc)
+    client = login(other)
+    response = client.post(url, {"doc_type": "CV", "notation_suffix": "VP", "subject": "Khác", "urgency": "0",
+                                 "held": [ref]})
+    assert response.status_code == 302
+    assert not Attachment.objects.filter(document__owner_unit=province.stc).exists()
+    # "Cấp số và ban hành" asks first
+    login(clerk)
+    html = client.get(reverse("documents:outgoing_detail", args=[doc.pk])).content.decode()
+    assert re.search(r'data-action="issue" data-confirm="[^"]+"', html)
