@@ -83,6 +83,7 @@ def _stamp_page(fields: dict, width_pt: float, height_pt: float) -> bytes:
 def incoming_stamped_pdf(*, incoming: IncomingRecord) -> bytes:
     """The main file with the ĐẾN stamp on its first page, as a new PDF (the original is not touched)."""
     from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
 
     fields = incoming_stamp_fields(incoming=incoming)
     main = (incoming.document.attachments.filter(kind=AttachmentKind.MAIN, mime_type="application/pdf")
@@ -90,10 +91,13 @@ def incoming_stamped_pdf(*, incoming: IncomingRecord) -> bytes:
     if main is None:
         raise NotFoundError(_("This document has no PDF main file to stamp."))
     with main.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
+        data = fh.read()
     writer = PdfWriter()
-    for page in reader.pages:
-        writer.add_page(page)
+    try:
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise StateError(_("The main file cannot be read as a PDF; open the original instead.")) from exc
     if not writer.pages:
         raise StateError(_("The main file has no page to stamp."))
     first = writer.pages[0]

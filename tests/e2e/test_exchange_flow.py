@@ -49,6 +49,7 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
 
     # --- the sender: Sở Nội vụ's clerk composes, issues and sends -----------------------
     sender = new_page()
+    sender.on("dialog", lambda dialog: dialog.accept())  # "allocate the number and issue?" (issue 15)
     sender.goto("/accounts/login/")
     screenshot(sender, "01-login")
     login(sender, province.clerk(snv).username)

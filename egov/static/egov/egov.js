@@ -120,6 +120,12 @@
     t.setAttribute("aria-expanded", open ? "true" : "false");
     bar.classList.toggle("open", open);
   });
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    // Filters take the whole screen of a phone: folded there unless a filter is in use.
+    if (window.matchMedia("(max-width: 700px)").matches) {
+      document.querySelectorAll("details[data-collapse-phone='']").forEach(function (d) { d.open = false; });
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 }());
