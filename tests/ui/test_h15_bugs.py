@@ -269,3 +269,20 @@ def test_english_reader_sees_codes_rendered_in_english(province, received, login
     assert "New incoming document" in html  # the kind, in the reader's language
     html = client.get(reverse("documents:incoming_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Awaiting registration" in html and "Chờ vào sổ" not in html
+
+
+# Wording ---------------------------------------------------------------------------------------
+def test_django_messages_and_terms_use_the_portals_wording(province, received, login):
+    from documents.services import incoming_accept
+
+    c1 = province.communes[0]
+    incoming_accept(incoming=received, acting_user=province.clerk(c1))
+    client = login(province.leader(c1))
+    response = client.post(reverse("documents:incoming_action", args=[received.pk, "assign"]),
+                           {"main_handler": "999999", "deadline": "31/02/2099"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Lựa chọn không hợp lệ" in html and "khả thi" not in html
+    assert "ngày/tháng/năm" in html
+    home = client.get(reverse("home")).content.decode()
+    assert "trung vị" not in home
