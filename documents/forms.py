@@ -27,7 +27,7 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, **kwargs):
         attrs = {"class": "date", "inputmode": "numeric", "autocomplete": "off", "placeholder": _("dd/mm/yyyy"),
-                 "pattern": r"\d{1,2}/\d{1,2}/\d{4}", "title": _("Day/month/year, e.g. 05/03/2026"),
+                 "pattern": r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}", "title": _("Day/month/year, e.g. 05/03/2026"),
                  "data-datepicker": "", **(attrs or {})}
         super().__init__(attrs=attrs, format="%d/%m/%Y", **kwargs)
 
