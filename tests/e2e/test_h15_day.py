@@ -180,8 +180,6 @@ def test_tracking_board_at_450_recipients(day, new_page, screenshot):
     page.click("[data-stage=rejected]")
     expect(page.locator("table.board tbody tr")).to_have_count(3)
     phone = new_page(viewport=PHONE)
-    phone.goto("/accounts/login/")
-    print("PHONE LOGIN PAGE:", phone.url, phone.content()[:600])
     login(phone, sender.username)
     phone.goto(f"/outgoing/{doc.pk}/tracking")
     no_sideways_scroll(phone)
