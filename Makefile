@@ -32,8 +32,8 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) $(BIN)/python manage.py runportal --port $(PORT)
+	$(BIN)/python manage.py seed_demo --quiet-logins --logins-file var/demo-logins.txt
+	PORT=$(PORT) $(BIN)/python manage.py runportal --port $(PORT) --banner-file var/demo-logins.txt
 
 test: install sysdeps eark-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

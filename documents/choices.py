@@ -139,6 +139,27 @@ class HandlerRole(models.TextChoices):
     INFO = "info", _("For information")
 
 
+# The actor name the state machine stores for its own steps (in the language of the process
+# that wrote it); shown in the reader's language.
+SYSTEM_ACTOR_NAMES = frozenset({"System", "Hệ thống"})
+
+
+def actor_label(actor_id, actor_name: str) -> str:
+    """Who did a step, for display: "System" is translated for the reader, people's names are not."""
+    from django.utils.translation import gettext
+
+    if not actor_id and actor_name in SYSTEM_ACTOR_NAMES:
+        return gettext("System")
+    return actor_name
+
+
+class NoteKind(models.TextChoices):
+    """What a handler writes on an incoming document."""
+
+    PROGRESS = "progress", _("Handling note")
+    OPINION = "opinion", _("Co-handler's opinion")
+
+
 class DraftState(models.TextChoices):
     """Where a draft stands on its road to issue (NĐ 30 Điều 10–13)."""
 
@@ -233,6 +254,8 @@ class AuditVerb(models.TextChoices):
     INCOMING_FINISHED = "incoming.finished", _("Handling finished")
     INCOMING_REQUEST_ANSWERED = "incoming.request_answered", _("Sender's request answered")
     INCOMING_CANCELLED = "incoming.cancelled", _("Incoming document cancelled")
+    INCOMING_OPINION = "incoming.opinion", _("Co-handler's opinion recorded")
+    INCOMING_READ = "incoming.read", _("Incoming document opened for the first time")
     WEBHOOK_EVENT = "webhook.event", _("Event queued for webhooks")
     INCOMING_DIVISIONS_ASSIGNED = "incoming.divisions_assigned", _("Incoming document assigned to divisions")
     INCOMING_DIVISION_HANDED_ON = "incoming.division_handed_on", _("Division head assigned the handlers")
@@ -273,6 +296,7 @@ class NotificationKind(models.TextChoices):
     DISPATCH_FAILED = "dispatch.failed", _("Delivery failed")
     FOLLOWUP_APPLIED = "document.followup_applied", _("Revocation or replacement applied")
     INCOMING_DIVISION = "incoming.division", _("Assigned to your division")
+    INCOMING_OPINION = "incoming.opinion", _("A co-handler gave an opinion")
     DRAFT_TO_REVIEW = "draft.to_review", _("A draft awaits your review")
     DRAFT_RETURNED = "draft.returned", _("Your draft was returned")
     DRAFT_TO_SIGN = "draft.to_sign", _("A draft awaits your signature")

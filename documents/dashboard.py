@@ -43,10 +43,12 @@ class Worklist:
     due: list
     waiting_count: int
     waiting: list
+    assign_count: int = 0
+    assign: list = None
 
 
 def unit_worklist(*, unit: Unit, user, roles: set[str], size: int = 5) -> Worklist:
-    """The four boxes of the dashboard for one unit and one user (eight queries)."""
+    """The boxes of the dashboard for one unit and one user (ten queries)."""
     today = timezone.localdate()
     rec = IncomingRecord.objects.filter(unit=unit).select_related("document", "sender")
     wide = bool(roles & {Role.CLERK, Role.LEADER, Role.UNIT_ADMIN})
@@ -63,7 +65,9 @@ def unit_worklist(*, unit: Unit, user, roles: set[str], size: int = 5) -> Workli
     waiting = (Document.objects.filter(owner_unit=unit, sent_at__isnull=False)
                .filter(Exists(Dispatch.objects.filter(document=OuterRef("pk"),
                                                       status_code__in=["", StatusCode.ARRIVED]))))
+    to_assign = rec.filter(status=IncomingStatus.ACCEPTED) if Role.LEADER in roles else rec.none()
     return Worklist(
+        assign_count=to_assign.count(), assign=list(to_assign.order_by("-urgency", "accepted_at", "pk")[:size]),
         new_count=new.count(), new=list(new.order_by("-arrived_at", "-pk")[:size]),
         mine_count=mine.count(), mine=list(mine.order_by("deadline", "-arrived_at")[:size]),
         overdue_count=counts["overdue"], due_soon_count=counts["soon"],
@@ -97,11 +101,15 @@ def connection_table(*, days: int = 30, now=None) -> list[dict]:
         connected=Count("pk", filter=Q(Exists(recent.filter(recipient=OuterRef("pk"))))
                         | Q(Exists(recent.filter(sender=OuterRef("pk"))))),
     ).order_by())
+    # Documents, not hand-overs: one document to 131 communes is one document sent (by the
+    # sender's level) and one received at each receiving level.
     month = Dispatch.objects.filter(created_at__gte=month_start)
     received = {r["recipient__kind"]: r for r in month.values("recipient__kind").annotate(
-        today=Count("pk", filter=Q(created_at__gte=day_start)), month=Count("pk")).order_by()}
+        today=Count("document", filter=Q(created_at__gte=day_start), distinct=True),
+        month=Count("document", distinct=True)).order_by()}
     sent = {r["sender__kind"]: r for r in month.values("sender__kind").annotate(
-        today=Count("pk", filter=Q(created_at__gte=day_start)), month=Count("pk")).order_by()}
+        today=Count("document", filter=Q(created_at__gte=day_start), distinct=True),
+        month=Count("document", distinct=True)).order_by()}
     rows = []
     for kind, label in LEVELS:
         u = units.get(kind, {"total": 0, "connected": 0})
@@ -112,13 +120,16 @@ def connection_table(*, days: int = 30, now=None) -> list[dict]:
 
 
 def exchanged_per_day(*, unit: Unit | None = None, days: int = 30, now=None) -> list[tuple[datetime.date, int]]:
-    """Documents handed over (dispatches) per day for the last ``days`` days, zeros included. One query."""
+    """
+    Documents exchanged per day for the last ``days`` days, zeros included: a document sent to
+    131 recipients counts once (distinct documents of the day's hand-overs). One query.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     first = today - datetime.timedelta(days=days - 1)
     start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
     qs = _scope(Dispatch.objects.filter(created_at__gte=start), unit)
-    counts = dict(qs.annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("pk"))
+    counts = dict(qs.annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("document", distinct=True))
                   .order_by().values_list("day", "n"))
     return [(first + datetime.timedelta(days=i), counts.get(first + datetime.timedelta(days=i), 0))
             for i in range(days)]

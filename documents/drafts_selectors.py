@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from units.choices import Role
 from units.models import Membership
+from egov.core.exports import spreadsheet_safe
 from units.selectors import unit_office, user_division_ids
 
 from .choices import DocumentStatus, DraftState
@@ -111,7 +112,7 @@ def comment_table_xlsx(*, draft: Draft) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in _table_rows(comment_table(draft=draft)):
-        ws.append(row)
+        ws.append([spreadsheet_safe(c) for c in row])
     for col, width in zip("ABCDEFGHIJ", (5, 30, 10, 8, 12, 16, 60, 20, 17, 24)):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3):

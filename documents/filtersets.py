@@ -13,6 +13,9 @@ from egov.core.text import search_key
 from .choices import DeliveryState, DocumentStatus, DocumentType, IncomingStatus, StatusCode, Urgency
 from .models import Dispatch, Document, IncomingRecord
 
+# dd/mm/yyyy as the portal's date inputs send it; ISO for the REST API.
+DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
+
 __all__ = ["IncomingRecordFilterSet", "DocumentFilterSet", "DispatchFilterSet", "search_words"]
 
 OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS]
@@ -40,10 +43,11 @@ class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
     sender = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Sender"))
     sender_q = django_filters.CharFilter(method="filter_sender_q", label=_("Sender name or code"))
     arrived_after = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__gte",
-                                              label=_("Arrived from"))
+                                              label=_("Arrived from"), input_formats=DATE_INPUTS)
     arrived_before = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__lte",
-                                               label=_("Arrived until"))
-    deadline_before = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("Deadline until"))
+                                               label=_("Arrived until"), input_formats=DATE_INPUTS)
+    deadline_before = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("Deadline until"),
+                                                input_formats=DATE_INPUTS)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     handler = django_filters.NumberFilter(method="filter_handler", label=_("Handler"))
 
@@ -83,8 +87,8 @@ class DocumentFilterSet(SearchMixin, django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=DocumentStatus.choices, distinct=False, label=_("Status"))
     doc_type = django_filters.MultipleChoiceFilter(choices=DocumentType.choices, distinct=False, label=_("Document type"))
     urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, distinct=False, label=_("Urgency"))
-    issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte", label=_("Issued from"))
-    issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte", label=_("Issued until"))
+    issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte", label=_("Issued from"), input_formats=DATE_INPUTS)
+    issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte", label=_("Issued until"), input_formats=DATE_INPUTS)
     pending_recipients = django_filters.BooleanFilter(method="filter_pending", label=_("Recipients not accepting yet"))
 
     class Meta:

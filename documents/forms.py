@@ -13,14 +13,23 @@ from units.models import Unit
 
 from .choices import AttachmentKind, DocumentType, RequestKind, Urgency
 
-DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_INPUTS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """
+    Dates are typed and shown dd/mm/yyyy whatever the browser's locale (a native date input
+    shows mm/dd/yyyy in an English browser): a text input with a pattern, and the portal's
+    small calendar (egov/static/egov/egov.js, no CDN) attached to ``data-datepicker``.
+    """
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    input_type = "text"
+
+    def __init__(self, attrs=None, **kwargs):
+        attrs = {"class": "date", "inputmode": "numeric", "autocomplete": "off", "placeholder": _("dd/mm/yyyy"),
+                 "pattern": r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}", "title": _("Day/month/year, e.g. 05/03/2026"),
+                 "data-datepicker": "", **(attrs or {})}
+        super().__init__(attrs=attrs, format="%d/%m/%Y", **kwargs)
 
 
 def add_service_error(form: forms.Form, exc) -> None:
@@ -36,9 +45,12 @@ class DocumentForm(forms.Form):
     notation_suffix = forms.CharField(label=_("Drafting unit or field"), max_length=20, required=False,
                                       help_text=_("Last part of the notation, e.g. VP in 05/SNV-VP; required for "
                                                   "official letters."))
-    subject = forms.CharField(label=_("Subject (trích yếu)"), max_length=500,
-                              widget=forms.Textarea(attrs={"rows": 2}))
-    signer_name = forms.CharField(label=_("Signer"), max_length=100, required=False)
+    # No maxlength attribute: the browser would cut a pasted subject silently. A live counter
+    # (data-maxchars) shows the length and the server refuses, with the count, over 500.
+    subject = forms.CharField(label=_("Subject (trích yếu)"), widget=forms.Textarea(attrs={"rows": 2,
+                                                                                        "data-maxchars": 500}))
+    signer_name = forms.CharField(label=_("Signer"), max_length=100, required=False,
+                                  help_text=_("Required to issue the document; a draft may be saved without."))
     signer_position = forms.CharField(label=_("Signer's position"), max_length=100, required=False)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL)
     due_date = forms.DateField(label=_("Due date"), required=False, input_formats=DATE_INPUTS, widget=DateInput())
@@ -49,6 +61,16 @@ class DocumentForm(forms.Form):
 
     DOCUMENT_FIELDS = ("doc_type", "notation_suffix", "subject", "signer_name", "signer_position", "urgency",
                        "due_date", "recipients_text")
+
+    SUBJECT_MAX = 500
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if len(subject) > self.SUBJECT_MAX:
+            raise forms.ValidationError(
+                _("The subject has %(n)d characters; at most %(max)d are allowed. Shorten it: nothing has been cut.")
+                % {"n": len(subject), "max": self.SUBJECT_MAX}, code="max_length")
+        return subject
 
     def document_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.DOCUMENT_FIELDS}
@@ -79,11 +101,27 @@ class SendForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class ActionForm(forms.Form):
+    """
+    A form of the record page, which shows several at once: each gets its own id prefix
+    (``id_progress_note``, ``id_finish_note``) so that no two fields share an id and every label
+    focuses its own box. Field names, and so the posted data, are unchanged.
+    """
+
+    id_prefix = "action"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RejectForm(ActionForm):
+    id_prefix = "reject"
     reason = forms.CharField(label=_("Reason for rejection"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AssignForm(forms.Form):
+class AssignForm(ActionForm):
+    id_prefix = "assign"
     main_handler = forms.ModelChoiceField(label=_("Main handler"), queryset=get_user_model().objects.none())
     co_handlers = forms.ModelMultipleChoiceField(label=_("Co-handlers"), queryset=get_user_model().objects.none(),
                                                  required=False, widget=forms.CheckboxSelectMultiple)
@@ -99,23 +137,53 @@ class AssignForm(forms.Form):
             self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(ActionForm):
+    id_prefix = "progress"
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
 
 
-class FinishForm(forms.Form):
+class FinishForm(ActionForm):
+    id_prefix = "finish"
     note = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AnswerRequestForm(forms.Form):
+class OpinionForm(ActionForm):
+    """A co-handler's opinion for the main handler (ý kiến phối hợp)."""
+
+    id_prefix = "opinion"
+    text = forms.CharField(label=_("Your opinion"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BulkForm(ActionForm):
+    """The inbox's bulk bar: what to do with the ticked records (the ids are posted as ``ids``)."""
+
+    id_prefix = "bulk"
+    action = forms.ChoiceField(label=_("Action"), choices=[("accept", _("Accept into the register")),
+                                                          ("assign", _("Assign")), ("finish", _("Mark as done"))])
+    main_handler = forms.ModelChoiceField(label=_("Main handler"), queryset=get_user_model().objects.none(),
+                                          required=False)
+    deadline = forms.DateField(label=_("Deadline"), required=False, input_formats=DATE_INPUTS, widget=DateInput())
+    instruction = forms.CharField(label=_("Instruction"), required=False, max_length=1000)
+    note = forms.CharField(label=_("Result"), required=False, max_length=1000)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_handler"].queryset = staff if staff is not None else get_user_model().objects.none()
+        self.fields["main_handler"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class AnswerRequestForm(ActionForm):
+    id_prefix = "answer"
     agree = forms.TypedChoiceField(label=_("Answer"), coerce=lambda v: v == "1",
                                    choices=[("1", _("Agree")), ("0", _("Refuse"))], widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
-class DispatchRequestForm(forms.Form):
+class DispatchRequestForm(ActionForm):
     """The sender asks one recipient to give a document back or to take an update (edXML 13)."""
+
+    id_prefix = "request"
 
     dispatch = forms.ModelChoiceField(label=_("Recipient"), queryset=None)
     kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices)

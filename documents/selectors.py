@@ -1,14 +1,16 @@
 """Read queries of the documents app, scoped to what a user may see."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from units.choices import Role
 from units.models import Membership, Unit
 
-from .choices import IncomingStatus
-from .models import Dispatch, Document, IncomingRecord
+from django.utils.translation import gettext_lazy as _
+
+from .choices import IncomingStatus, Urgency
+from .models import Dispatch, Document, IncomingRead, IncomingRecord
 
 __all__ = [
     "incoming_visible_to",
@@ -19,6 +21,13 @@ __all__ = [
     "dispatch_summary",
     "replies_of_document",
     "late_replies",
+    "QUEUES",
+    "QUEUE_CAP",
+    "incoming_queues_for",
+    "incoming_queue",
+    "incoming_queue_counts",
+    "incoming_menu_queue",
+    "incoming_unread_ids",
 ]
 
 OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS]
@@ -135,3 +144,72 @@ def late_replies(*, unit: Unit, today=None, limit: int = 500) -> list[dict]:
         rec = d.incoming if hasattr(d, "incoming") else None  # RelatedObjectDoesNotExist is an AttributeError
         out.append({**_reply_row(d, rec, d.document.due_date, today), "document": d.document})
     return out
+# --- Inbox queues (quick tabs with counters) ------------------------------------------------
+# Each queue is a filter of the records the user may see. Counts are bounded (QUEUE_CAP + 1
+# index entries at most), so the tabs cost the same for 100 or 100,000 records; the page says
+# "999+" beyond that.
+
+QUEUE_CAP = 999
+QUEUES = {
+    "register": _("Awaiting registration"),
+    "assign": _("Awaiting assignment"),
+    "in_progress": _("Being handled"),
+    "overdue": _("Overdue"),
+    "urgent": _("Urgent / flash"),
+    "unread": _("Unread"),
+}
+ATTENTION = [IncomingStatus.ARRIVED, *OPEN_STATUSES]
+
+
+def incoming_queues_for(roles: set[str]) -> list[str]:
+    """The tabs a role works from: the clerk registers, the leader assigns, everyone handles."""
+    out = []
+    if Role.CLERK in roles:
+        out.append("register")
+    if Role.LEADER in roles:
+        out.append("assign")
+    return out + ["in_progress", "overdue", "urgent", "unread"]
+
+
+def incoming_menu_queue(roles: set[str]) -> str:
+    """The queue counted next to "Incoming" in the menu: the first thing the role must do."""
+    if Role.CLERK in roles:
+        return "register"
+    if Role.LEADER in roles:
+        return "assign"
+    return "in_progress"
+
+
+def incoming_queue(qs: QuerySet[IncomingRecord], *, queue: str, user) -> QuerySet[IncomingRecord]:
+    today = timezone.localdate()
+    if queue == "register":
+        return qs.filter(status=IncomingStatus.ARRIVED)
+    if queue == "assign":
+        return qs.filter(status=IncomingStatus.ACCEPTED)
+    if queue == "in_progress":
+        return qs.filter(status__in=[IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS])
+    if queue == "overdue":
+        return qs.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+    if queue == "urgent":
+        return qs.filter(status__in=ATTENTION, urgency__gte=Urgency.URGENT)
+    if queue == "unread":
+        return qs.filter(status__in=ATTENTION).exclude(
+            Exists(IncomingRead.objects.filter(incoming=OuterRef("pk"), user=user)))
+    return qs
+
+
+def incoming_queue_counts(*, user, unit: Unit, queues: list[str], base: QuerySet | None = None) -> dict[str, int]:
+    """
+    Bounded count of each queue (one query each, at most QUEUE_CAP + 1 rows read). ``base``:
+    the user's visible records when the caller has them already.
+    """
+    if base is None:
+        base = incoming_visible_to(user=user, unit=unit)
+    return {q: incoming_queue(base, queue=q, user=user).order_by().values("pk")[: QUEUE_CAP + 1].count()
+            for q in queues}
+
+
+def incoming_unread_ids(*, user, ids: list[int]) -> set[int]:
+    """Which of these records the user has never opened (one query; the inbox shows them bold)."""
+    read = set(IncomingRead.objects.filter(user=user, incoming_id__in=ids).values_list("incoming_id", flat=True))
+    return {i for i in ids if i not in read}

@@ -9,6 +9,7 @@ app_name = "documents"
 urlpatterns = [
     # Before incoming/<pk>/<action>: the division assignment, the handling slip, a unit's comment (issue 12).
     path("incoming/<int:pk>/slip", drafts.incoming_slip, name="incoming_slip"),
+    path("incoming/<int:pk>/stamped.pdf", views.incoming_stamped, name="incoming_stamped"),
     path("incoming/<int:pk>/divisions", drafts.incoming_divisions, name="incoming_divisions"),
     path("incoming/<int:pk>/divisions/<int:assignment_id>/hand-on", drafts.incoming_hand_on,
          name="incoming_hand_on"),
@@ -27,12 +28,16 @@ urlpatterns = [
     path("search/saved", search.saved_search_save_view, name="saved_search_save"),
     path("search/saved/<int:pk>/delete", search.saved_search_delete_view, name="saved_search_delete"),
     path("incoming/", views.incoming_list, name="incoming_list"),
+    path("incoming/bulk", views.incoming_bulk, name="incoming_bulk"),
     path("incoming/<int:pk>/", views.incoming_detail, name="incoming_detail"),
     path("incoming/<int:pk>/<slug:action>", views.incoming_action, name="incoming_action"),
     path("outgoing/", views.outgoing_list, name="outgoing_list"),
     path("outgoing/new/", views.document_create, name="document_create"),
     path("outgoing/<int:pk>/", views.outgoing_detail, name="outgoing_detail"),
     path("outgoing/<int:pk>/status", views.outgoing_status, name="outgoing_status"),
+    path("outgoing/<int:pk>/tracking", views.outgoing_tracking, name="outgoing_tracking"),
+    path("outgoing/<int:pk>/tracking/bulk", views.tracking_bulk, name="tracking_bulk"),
+    path("dispatches/<int:pk>/history", views.dispatch_history, name="dispatch_history"),
     path("outgoing/<int:pk>/issue", views.document_issue, name="document_issue"),
     path("outgoing/<int:pk>/attach", views.attachment_upload, name="attachment_upload"),
     path("outgoing/<int:pk>/edit", views.document_edit, name="document_edit"),
@@ -47,6 +52,7 @@ urlpatterns = [
     path("registers/", views.register_view, name="register"),
     path("registers/export.<str:fmt>", views.register_export, name="register_export"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open", views.notification_open, name="notification_open"),
     path("notifications/read", views.notification_read, name="notifications_read"),
     path("unit/switch", views.switch_unit, name="switch_unit"),
     # Drafts (issue 12): queues, a draft's page and actions, comments, version compare.

@@ -31,3 +31,9 @@ urlpatterns = [
     path("api/", include("egov.api_urls")),
     path("", include("documents.urls")),
 ]
+
+# Error pages in the portal's layout and language; JSON for machine clients (egov/core/views.py).
+handler400 = "egov.core.views.error_400"
+handler403 = "egov.core.views.error_403"
+handler404 = "egov.core.views.error_404"
+handler500 = "egov.core.views.error_500"

@@ -15,6 +15,7 @@ from ..choices import (
     EventKind,
     HandlerRole,
     IncomingStatus,
+    NoteKind,
     RequestKind,
     StatusCode,
     Urgency,
@@ -22,7 +23,7 @@ from ..choices import (
 from .documents import Document
 from .registers import Register
 
-__all__ = ["Dispatch", "DispatchEvent", "IncomingRecord", "IncomingAssignment", "HandlingNote"]
+__all__ = ["Dispatch", "DispatchEvent", "IncomingRecord", "IncomingAssignment", "HandlingNote", "IncomingRead"]
 
 
 class Dispatch(models.Model):
@@ -203,6 +204,7 @@ class HandlingNote(models.Model):
                                  related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
                                related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices, default=NoteKind.PROGRESS)
     text = models.TextField(_("note"))
     progress = models.PositiveSmallIntegerField(_("progress (%)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -214,3 +216,25 @@ class HandlingNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class IncomingRead(models.Model):
+    """
+    The first time a user opened an incoming record: the inbox shows the others in bold and
+    counts them in the "unread" tab. One row per user and record, never updated.
+    """
+
+    incoming = models.ForeignKey(IncomingRecord, verbose_name=_("incoming document"), on_delete=models.CASCADE,
+                                 related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    read_at = models.DateTimeField(_("first read at"))
+
+    class Meta:
+        ordering = ["incoming", "user"]
+        verbose_name = _("read receipt")
+        verbose_name_plural = _("read receipts")
+        constraints = [models.UniqueConstraint(fields=["user", "incoming"], name="documents_incomingread_unique_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read #{self.incoming_id}"

@@ -8,18 +8,22 @@ requests never get the same number, and a transaction that rolls back returns it
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.core.errors import NotFoundError
+from egov.core.exports import spreadsheet_safe
 from units.choices import Role
 from units.models import Unit
 from units.permissions import user_roles_in
 
-from ..choices import RegisterDirection
-from ..models import Document, IncomingRecord, Register
+from ..choices import HandlerRole, RegisterDirection
+from ..models import Document, IncomingAssignment, IncomingRecord, Register
 
 __all__ = [
     "register_get_or_create",
@@ -29,6 +33,7 @@ __all__ = [
     "register_export_csv",
     "register_export_xlsx",
     "REGISTER_LAYOUTS",
+    "recipients_line",
     "REGISTER_READER_ROLES",
     "register_require_reader",
 ]
@@ -63,8 +68,31 @@ def register_allocate(*, unit: Unit, direction: str, year: int, series: str = "g
     return register, register.last_number
 
 
+def _local_date(value):
+    """The calendar day of ``value`` in the portal's time zone (a datetime is stored in UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
+
+
 def _d(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    day = _local_date(value)
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def recipients_line(text: str) -> str:
+    """
+    "Nơi nhận" as one line: the printed list has one recipient a line ("- Như trên;",
+    "- Lưu: VT, VP."), with CR/LF of any kind; shown and exported as "Như trên; Lưu: VT, VP".
+    """
+    parts = []
+    for line in (text or "").splitlines():
+        line = line.strip().lstrip("-–•+").strip().rstrip(";,.").strip()
+        if line:
+            parts.append(line)
+    return "; ".join(parts)
 
 
 # NĐ 30/2020 Phụ lục IV column headings (kept in Vietnamese: they are the legal layout).
@@ -99,40 +127,50 @@ def register_require_reader(*, user, unit: Unit, as_operator: bool = False) -> N
 def register_rows(*, unit: Unit, kind: str, year: int, user=None, as_operator: bool = False):
     """
     Rows of a register as lists in the NĐ 30 column order, for ``user`` (a reader of the unit's
-    registers: register_require_reader). ``kind`` is ``outgoing``, ``incoming`` or
-    ``followup``. One query (plus one for outgoing recipients).
+    registers: register_require_reader), as shown on screen and in CSV: dates as dd/mm/yyyy in
+    the portal's time zone. ``kind`` is ``outgoing``, ``incoming`` or ``followup``. One query.
     """
     register_require_reader(user=user, unit=unit, as_operator=as_operator)
-    yield from _register_rows(unit=unit, kind=kind, year=year)
+    for row in _register_rows(unit=unit, kind=kind, year=year):
+        yield [_d(c) if isinstance(c, datetime.date) else c for c in row]
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
 
 
 def _register_rows(*, unit: Unit, kind: str, year: int):
+    """Raw rows: dates are ``datetime.date`` in local time (real date cells in XLSX)."""
     if kind == "outgoing":
         docs = (Document.objects.filter(owner_unit=unit, register__year=year,
                                         register__direction=RegisterDirection.OUTGOING, number__isnull=False)
                 .select_related("register").order_by("register__series", "number"))
         for d in docs:
-            yield [d.number_notation, _d(d.issued_on), f"{d.type_name_vi}: {d.subject}",
+            yield [d.number_notation, _local_date(d.issued_on), f"{d.type_name_vi}: {d.subject}",
                    " ".join(p for p in (d.signer_competence, d.signer_position, d.signer_name) if p),
-                   d.recipients_text.replace("\n", "; "), "", "", _d(d.sent_at), "",
+                   recipients_line(d.recipients_text), "", "", _local_date(d.sent_at), "",
                    d.get_business_type_display() if d.business_type else ""]
         return
+    # "Ngày chuyển" of an incoming document: when it was handed to its handler (the first
+    # assignment of a main handler), one correlated subquery.
+    handed = (IncomingAssignment.objects.filter(incoming=OuterRef("pk"), role=HandlerRole.MAIN)
+              .order_by("assigned_at").values("assigned_at")[:1])
     qs = (IncomingRecord.objects.filter(unit=unit, register__year=year, incoming_number__isnull=False)
+          .annotate(handed_at=Subquery(handed))
           .select_related("document", "sender", "main_handler", "reply_document").order_by("incoming_number"))
     if kind == "incoming":
         for r in qs:
             d = r.document
-            yield [_d(r.arrived_at), r.incoming_number, r.sender.name, d.number_notation, _d(d.issued_on),
-                   f"{d.type_name_vi}: {d.subject}",
-                   (r.main_handler.get_full_name() or r.main_handler.username) if r.main_handler else "",
-                   "", "", r.get_status_display() if r.status in ("rejected", "cancelled") else ""]
+            yield [_local_date(r.arrived_at), r.incoming_number, r.sender.name, d.number_notation,
+                   _local_date(d.issued_on), f"{d.type_name_vi}: {d.subject}", _who(r.main_handler),
+                   _local_date(r.handed_at), "",
+                   r.get_status_display() if r.status in ("rejected", "cancelled") else ""]
     elif kind == "followup":
         for r in qs.filter(deadline__isnull=False):
             d = r.document
             yield [r.incoming_number,
                    f"{d.type_name_vi} {d.number_notation} {_d(d.issued_on)}, {r.sender.name}",
-                   (r.main_handler.get_full_name() or r.main_handler.username) if r.main_handler else "",
-                   _d(r.deadline), f"{r.get_status_display()} ({r.progress}%)",
+                   _who(r.main_handler), _local_date(r.deadline), f"{r.get_status_display()} ({r.progress}%)",
                    r.reply_document.number_notation if r.reply_document else "", ""]
     else:
         raise ValueError(_("Unknown register kind %(kind)s") % {"kind": kind})
@@ -143,7 +181,8 @@ def register_export_csv(*, unit: Unit, kind: str, year: int, user=None, as_opera
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(register_columns(kind))
-    writer.writerows(_register_rows(unit=unit, kind=kind, year=year))
+    for row in _register_rows(unit=unit, kind=kind, year=year):
+        writer.writerow([spreadsheet_safe(_d(c) if isinstance(c, datetime.date) else c) for c in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens Vietnamese text correctly
 
 
@@ -164,7 +203,10 @@ def register_export_xlsx(*, unit: Unit, kind: str, year: int, user=None, as_oper
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in _register_rows(unit=unit, kind=kind, year=year):
-        ws.append(row)
+        ws.append([spreadsheet_safe(c) for c in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "DD/MM/YYYY"
     for i, width in enumerate([14, 12, 40, 22, 30, 20, 10, 12, 10, 16][: len(register_columns(kind))], start=1):
         ws.column_dimensions[chr(64 + i)].width = width
     buf = io.BytesIO()

@@ -28,12 +28,13 @@ from ..choices import (
     DeliveryState,
     HandlerRole,
     IncomingStatus,
+    NoteKind,
     NotificationKind,
     RegisterDirection,
     RequestKind,
     StatusCode,
 )
-from ..models import Dispatch, Document, HandlingNote, IncomingAssignment, IncomingRecord
+from ..models import Dispatch, Document, HandlingNote, IncomingAssignment, IncomingRead, IncomingRecord
 from .dispatches import status_emit
 from .registers import register_allocate
 
@@ -45,6 +46,8 @@ __all__ = [
     "incoming_finish",
     "dispatch_request",
     "incoming_answer_request",
+    "incoming_opinion",
+    "incoming_mark_read",
 ]
 
 OPEN = (IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS)
@@ -262,3 +265,43 @@ def incoming_answer_request(*, incoming: IncomingRecord, acting_user, agree: boo
                  details={"kind": kind, "agree": agree, "note": note[:500]})
     return rec
 
+
+
+@service
+def incoming_opinion(*, incoming: IncomingRecord, acting_user, text: str) -> HandlingNote:
+    """
+    A co-handler (phối hợp) records their opinion for the main handler. It is internal to the
+    receiving unit: no status goes to the sender, the progress does not change; the main
+    handler is told.
+    """
+    rec = _lock(incoming)
+    if not rec.assignments.filter(user=acting_user, is_active=True, role__in=[HandlerRole.CO, HandlerRole.MAIN]
+                                  ).exists():
+        raise PermissionDeniedError(_("Only the handlers assigned to this document can give an opinion on it."))
+    if rec.status not in (IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS):
+        raise StateError(_("An opinion can be given only on a document being handled."))
+    if not (text or "").strip():
+        raise InvalidInput(_("Write your opinion."), field="text")
+    hn = HandlingNote.objects.create(incoming=rec, author=acting_user, kind=NoteKind.OPINION, text=text.strip())
+    audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_OPINION, obj=rec, details={"note": hn.pk})
+    if rec.main_handler_id and rec.main_handler_id != acting_user.pk:
+        _notify([rec.main_handler_id], unit=rec.unit, kind=NotificationKind.INCOMING_OPINION, incoming=rec,
+                text=_("%(name)s gave an opinion: %(subject)s")
+                % {"name": actor_display(acting_user), "subject": rec.document.subject})
+    return hn
+
+
+@service
+def incoming_mark_read(*, incoming: IncomingRecord, acting_user) -> bool:
+    """
+    The user opened the record: it is no longer "unread" for them. Only the first opening is
+    written (and audited: who saw an incoming document, and when); later ones do nothing.
+    Returns True when this was the first time.
+    """
+    if not getattr(acting_user, "is_authenticated", False):
+        return False
+    _read, created = IncomingRead.objects.get_or_create(incoming_id=incoming.pk, user=acting_user,
+                                                        defaults={"read_at": timezone.now()})
+    if created:
+        audit_record(actor=acting_user, unit=incoming.unit, verb=AuditVerb.INCOMING_READ, obj=incoming)
+    return created

@@ -109,3 +109,17 @@ def saved_query(saved):
     from documents.services.search import saved_search_query
 
     return saved_search_query(saved)
+@register.filter
+def dmy(value):
+    """A date (or the text of one, ISO or dd/mm/yyyy) as dd/mm/yyyy for the date inputs."""
+    import datetime
+
+    if not value:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value).strip()
+    try:
+        return datetime.date.fromisoformat(text).strftime("%d/%m/%Y")
+    except ValueError:
+        return text

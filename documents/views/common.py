@@ -14,6 +14,18 @@ EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 COUNT_CAP = 1000  # lists say "more than 1000" instead of counting 100,000 rows on every page
 
 
+def non_blank(query):
+    """A mutable copy of a QueryDict without its empty values ("All" in a select is no filter)."""
+    out = query.copy()
+    for key in list(out.keys()):
+        values = [v for v in out.getlist(key) if v.strip()]
+        if values:
+            out.setlist(key, values)
+        else:
+            del out[key]
+    return out
+
+
 def active_unit_or_403(request):
     ctx = portal_context(request)
     if ctx.unit is None:

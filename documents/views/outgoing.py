@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,8 +18,8 @@ from units.models import Membership, Unit, UnitGroup
 from egov.core.access import AccessAction
 from egov.core.errors import PermissionDeniedError, ServiceError
 
-from .. import services
-from ..choices import AttachmentKind, DeliveryState, DocumentStatus, StatusCode
+from .. import services, tracking
+from ..choices import AttachmentKind, DeliveryState, DocumentStatus, RequestKind, StatusCode
 from ..filtersets import DocumentFilterSet
 from ..forms import DispatchRequestForm, DocumentForm, SendForm, add_service_error
 from ..models import Attachment, Dispatch
@@ -30,6 +30,7 @@ from ..selectors import (
     incoming_visible_to,
     replies_of_document,
 )
+from . import held_files
 from .access import DOC, FILE, access_panel, marked_pdf_response, note_view
 from .common import active_unit_or_403, keyset_paginate
 
@@ -65,24 +66,56 @@ def _file_field(exc):
     return exc
 
 
+def _save_with_held_files(request, form, save):
+    """
+    Validate, then save with the chosen files and the files kept from a previous attempt (a
+    newly chosen main file replaces a kept one). On any error the files that were fine are kept
+    for the next attempt (held_files). Returns (saved object or None, kept files for the form).
+    """
+    kept = held_files.held(request, request.POST.getlist("held")) if request.method == "POST" else []
+    if form.is_valid():
+        uploads = form.uploads()
+        if any(kind == AttachmentKind.MAIN for _f, kind in uploads):
+            kept_now = [k for k in kept if k["kind"] != AttachmentKind.MAIN]
+        else:
+            kept_now = kept
+        opened = held_files.open_held(kept_now)
+        try:
+            result = save(form, opened + uploads)
+        except ServiceError as exc:
+            add_service_error(form, _file_field(exc))
+            refused = getattr(exc, "attachment_kind", None)
+            fresh = [(f, k) for f, k in uploads if k != refused]
+            return None, kept_now + held_files.hold(request, fresh)
+        finally:
+            for fh, _kind in opened:
+                fh.close()
+        held_files.release(kept_now)
+        return result, []
+    # The form is invalid: keep the files that were fine (their fields are clean).
+    fresh = []
+    data = getattr(form, "cleaned_data", {})
+    if data.get("main_file"):
+        fresh.append((data["main_file"], AttachmentKind.MAIN))
+        kept = [k for k in kept if k["kind"] != AttachmentKind.MAIN]
+    fresh += [(f, AttachmentKind.APPENDIX) for f in data.get("appendices") or []]
+    return None, kept + held_files.hold(request, fresh)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_create(request):
     ctx = active_unit_or_403(request)
     form = DocumentForm(request.POST or None, request.FILES or None)
-    status = 200
+    status, kept = 200, []
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                doc = services.document_create_with_files(owner_unit=ctx.unit, acting_user=request.user,
-                                                          files=form.uploads(), **form.document_fields())
-            except ServiceError as exc:
-                add_service_error(form, _file_field(exc))
-            else:
-                messages.success(request, _("The draft has been saved."))
-                return redirect("documents:outgoing_detail", pk=doc.pk)
+        doc, kept = _save_with_held_files(request, form, lambda f, files: services.document_create_with_files(
+            owner_unit=ctx.unit, acting_user=request.user, files=files, **f.document_fields()))
+        if doc is not None:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("documents:outgoing_detail", pk=doc.pk)
         status = 400
-    return render(request, "documents/document_form.html", {"form": form}, status=status)
+    return render(request, "documents/document_form.html", {"form": form, "kept_files": kept}, status=status)
 
 
 @login_required
@@ -96,19 +129,16 @@ def document_edit(request, pk: int):
         return redirect("documents:outgoing_detail", pk=doc.pk)
     initial = {name: getattr(doc, name) for name in DocumentForm.DOCUMENT_FIELDS}
     form = DocumentForm(request.POST or None, request.FILES or None, initial=initial)
-    status = 200
+    status, kept = 200, []
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.document_update_with_files(document=doc, acting_user=request.user, files=form.uploads(),
-                                                    **form.document_fields())
-            except ServiceError as exc:
-                add_service_error(form, _file_field(exc))
-            else:
-                messages.success(request, _("The draft has been saved."))
-                return redirect("documents:outgoing_detail", pk=doc.pk)
+        saved, kept = _save_with_held_files(request, form, lambda f, files: services.document_update_with_files(
+            document=doc, acting_user=request.user, files=files, **f.document_fields()))
+        if saved is not None:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("documents:outgoing_detail", pk=doc.pk)
         status = 400
-    return render(request, "documents/document_form.html", {"form": form, "document": doc}, status=status)
+    return render(request, "documents/document_form.html", {"form": form, "document": doc, "kept_files": kept},
+                  status=status)
 
 
 @login_required
@@ -185,16 +215,41 @@ def _detail(request, doc, *, send_form=None, request_form=None, error=None, stat
     return render(request, "documents/outgoing_detail.html", ctx, status=status)
 
 
+STATUS_ROWS = 20  # the document page lists this many recipients; the tracking board has them all
+
+
 def _status_context(doc):
-    dispatches = list(dispatches_of_document(document=doc))
+    """
+    The recipients' summary on the document page: counters per stage and at most STATUS_ROWS
+    recipients (problems first); a document to 450 units links to the tracking board instead of
+    printing a 13,000 px table. Polling stops once every recipient is in a final stage.
+    """
     summary = dispatch_summary(document=doc)
+    board = tracking.dispatch_board(document=doc) if summary["total"] else None
     delivered = summary["states"].get(DeliveryState.DELIVERED, 0)
     unfinished = sum(summary["states"].get(s, 0) for s in (DeliveryState.PENDING, DeliveryState.SENDING,
                                                            DeliveryState.RETRYING))
     total = summary["total"]
+    dispatches = []
+    if board is not None:
+        by_pk = {d.pk: d for d in dispatches_of_document(document=doc).filter(
+            pk__in=[r["pk"] for r in board.rows[:STATUS_ROWS]])}
+        dispatches = [by_pk[r["pk"]] for r in board.rows[:STATUS_ROWS] if r["pk"] in by_pk]
     return {"dispatches": dispatches, "summary": summary, "delivered": delivered, "unfinished": unfinished,
-            "percent": round(100 * delivered / total) if total else 0,
+            "percent": round(100 * delivered / total) if total else 0, "board": board,
+            "stages": tracking.STAGES, "more_recipients": max(0, total - len(dispatches)),
+            "poll": None if board is None or board.final else ("1s" if unfinished else "5s"),
             "status_labels": dict(StatusCode.choices)}
+
+
+def _status_etag(doc) -> str:
+    """Changes whenever a recipient's state or status does (one query over the dispatch events)."""
+    from django.db.models import Max
+
+    from ..models import DispatchEvent
+
+    agg = DispatchEvent.objects.filter(dispatch__document=doc).aggregate(last=Max("pk"), n=Count("pk"))
+    return f'"st-{doc.pk}-{agg["last"] or 0}-{agg["n"]}"'
 
 
 @login_required
@@ -210,10 +265,18 @@ def outgoing_detail(request, pk: int):
 def outgoing_status(request, pk: int):
     """The recipients' table alone; the page polls it with htmx while deliveries are under way."""
     doc = _document_or_404(request, pk)
-    roles = set(Membership.objects.filter(user=request.user, unit=doc.owner_unit, is_active=True)
-                .values_list("role", flat=True))
-    return render(request, "documents/_dispatch_status.html",
-                  {"doc": doc, "is_clerk": Role.CLERK in roles, **_status_context(doc)})
+    # Nothing changed since the last poll: 304 with no body (the browser reuses the table it has).
+    etag = _status_etag(doc)
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        roles = set(Membership.objects.filter(user=request.user, unit=doc.owner_unit, is_active=True)
+                    .values_list("role", flat=True))
+        response = render(request, "documents/_dispatch_status.html",
+                          {"doc": doc, "is_clerk": Role.CLERK in roles, **_status_context(doc)})
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _service_error_page(request, doc, exc):
@@ -363,3 +426,80 @@ def unit_search(request):
 __all__ = ["outgoing_list", "document_create", "outgoing_detail", "outgoing_status", "document_issue",
            "attachment_upload", "document_send", "dispatch_retry", "dispatch_request", "attachment_file",
            "unit_search"]
+
+
+# --- The sender's tracking board (issue 15) --------------------------------------------------
+
+def _board_params(request):
+    try:
+        page = int(request.GET.get("page") or 1)
+    except ValueError:
+        page = 1
+    return {"stage": [s for s in request.GET.getlist("stage") if s], "q": request.GET.get("q", "").strip(),
+            "sort": request.GET.get("sort") or "problems", "page": page}
+
+
+@login_required
+@require_GET
+def outgoing_tracking(request, pk: int):
+    """Every recipient of one document: counters per stage, filter, sort, reasons, history, bulk requests."""
+    doc = _document_or_404(request, pk)
+    roles = set(Membership.objects.filter(user=request.user, unit=doc.owner_unit, is_active=True)
+                .values_list("role", flat=True))
+    board = tracking.dispatch_board(document=doc, **_board_params(request))
+    return render(request, "documents/tracking.html", {
+        "doc": doc, "board": board, "stages": tracking.STAGES, "sorts": tracking.SORTS,
+        "is_clerk": Role.CLERK in roles, "request_kinds": RequestKind.choices,
+    })
+
+
+@login_required
+@require_GET
+def dispatch_history(request, pk: int):
+    """One recipient's history (loaded into the board when the row is opened)."""
+    d = _dispatch_of_sender(request, pk)
+    return render(request, "documents/_dispatch_history.html",
+                  {"d": d, "events": tracking.dispatch_history(dispatch=d)})
+
+
+@login_required
+@require_POST
+def tracking_bulk(request, pk: int):
+    """Ask many recipients at once (take back / update), or retry the failed deliveries: one service call each."""
+    doc = _document_or_404(request, pk)
+    back = request.POST.get("next") or ""
+    if not back.startswith(f"/outgoing/{doc.pk}/"):
+        back = f"/outgoing/{doc.pk}/tracking"
+    try:
+        ids = services.bulk_ids(request.POST.getlist("ids"))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    by_id = {d.pk: d for d in doc.dispatches.select_related("recipient", "sender", "document").filter(pk__in=ids)}
+    chosen = [by_id[i] for i in ids if i in by_id]
+    action = request.POST.get("action", "")
+    if action == "retry":
+        result = services.BulkResult()
+        for d in chosen:
+            try:
+                result.done.append(services.dispatch_retry(dispatch=d, acting_user=request.user))
+            except ServiceError as exc:
+                result.refused.append((d, exc.message))
+    elif action in RequestKind.values:
+        reason = request.POST.get("reason", "")
+        if not reason.strip():
+            messages.error(request, _("Give the reason for the request."))
+            return redirect(back)
+        result = services.dispatch_request_bulk(dispatches=chosen, acting_user=request.user, kind=action,
+                                                reason=reason)
+    else:
+        messages.error(request, _("Unknown action."))
+        return redirect(back)
+    if result.done:
+        messages.success(request, _("Done for %(n)d recipients.") % {"n": len(result.done)})
+    for d, reason in result.refused:
+        messages.error(request, _("%(unit)s: not done — %(reason)s") % {"unit": d.recipient.name, "reason": reason})
+    return redirect(back)
+
+
+__all__ += ["outgoing_tracking", "dispatch_history", "tracking_bulk"]

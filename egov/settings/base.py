@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "units.context_processors.portal",
                 "egov.core.context_processors.notifications",
+                "documents.context_processors.work_queue",
             ],
         },
     },

@@ -50,7 +50,7 @@ def test_draft_comment_approve_sign_issue_send(signing_ready, live_worker, new_p
     p = office.p
     stc = p.stc
     stc_clerk, stc_leader = p.clerk(stc), p.leader(stc)
-    deadline = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    deadline = (timezone.localdate() + datetime.timedelta(days=5)).strftime("%d/%m/%Y")  # as typed (issue 15)
 
     # --- the specialist drafts: version 1, then version 2 --------------------------------
     drafter = new_page()

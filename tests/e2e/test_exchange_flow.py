@@ -49,6 +49,7 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
 
     # --- the sender: Sở Nội vụ's clerk composes, issues and sends -----------------------
     sender = new_page()
+    sender.on("dialog", lambda dialog: dialog.accept())  # "allocate the number and issue?" (issue 15)
     sender.goto("/accounts/login/")
     screenshot(sender, "01-login")
     login(sender, province.clerk(snv).username)
@@ -60,7 +61,7 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
     sender.fill("#id_signer_name", "Nguyễn Văn An")
     sender.fill("#id_signer_position", "Giám đốc")
     sender.select_option("#id_urgency", "1")
-    sender.fill("#id_due_date", (timezone.localdate() + datetime.timedelta(days=10)).isoformat())
+    sender.fill("#id_due_date", (timezone.localdate() + datetime.timedelta(days=10)).strftime("%d/%m/%Y"))
     sender.set_input_files("#id_main_file", str(pdf))
     screenshot(sender, "03-compose")
     sender.click("[data-action=save-draft]")
@@ -102,9 +103,9 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
     _incoming_page(clerk2, SUBJECT)
     clerk2.click("details:has([data-action=reject]) summary")
     clerk2.click("[data-action=reject]")  # no reason: the browser refuses before sending anything
-    assert clerk2.eval_on_selector("#id_reason", "e => e.validity.valueMissing")
+    assert clerk2.eval_on_selector("#id_reject_reason", "e => e.validity.valueMissing")
     expect(clerk2.locator("[data-testid=incoming-status]")).to_have_attribute("data-status", "arrived")
-    clerk2.fill("#id_reason", "Văn bản không thuộc thẩm quyền của xã")
+    clerk2.fill("#id_reject_reason", "Văn bản không thuộc thẩm quyền của xã")
     clerk2.click("[data-action=reject]")
     expect(clerk2.locator("[data-testid=incoming-status]")).to_have_attribute("data-status", "rejected")
 
@@ -120,9 +121,9 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
     login(leader, province.leader(c1).username)
     _incoming_page(leader, SUBJECT)
     specialist = province.specialist(c1)
-    leader.select_option("#id_main_handler", str(specialist.pk))
-    leader.fill("#id_deadline", (timezone.localdate() + datetime.timedelta(days=7)).isoformat())
-    leader.fill("#id_instruction", "Giao chuyên viên tham mưu, báo cáo trước hạn.")
+    leader.select_option("#id_assign_main_handler", str(specialist.pk))
+    leader.fill("#id_assign_deadline", (timezone.localdate() + datetime.timedelta(days=7)).strftime("%d/%m/%Y"))
+    leader.fill("#id_assign_instruction", "Giao chuyên viên tham mưu, báo cáo trước hạn.")
     screenshot(leader, "08-assign")
     leader.click("[data-action=assign]")
     expect(leader.locator("[data-testid=incoming-status]")).to_have_attribute("data-status", "assigned")
@@ -133,8 +134,8 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
     spec.click("[data-tile=mine] li a")
     for action in ("accept", "reject", "assign"):
         assert not spec.locator(f"[data-action={action}]").count()
-    spec.fill("#id_note", "Đã dự thảo kế hoạch của xã.")
-    spec.fill("#id_progress", "60")
+    spec.fill("#id_progress_note", "Đã dự thảo kế hoạch của xã.")
+    spec.fill("#id_progress_progress", "60")
     spec.click("[data-action=progress]")
     expect(spec.locator("[data-testid=incoming-status]")).to_have_attribute("data-status", "in_progress")
     spec.locator("form:has([data-action=finish]) textarea").fill("Đã ban hành kế hoạch của xã.")

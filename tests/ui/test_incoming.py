@@ -32,8 +32,9 @@ def test_inbox_lists_the_units_documents_and_urgent_ones_stand_out(province, rec
     html = client.get(reverse("documents:incoming_list")).content.decode()
     assert "Quyết định về việc kiện toàn tổ công tác" in html
     assert "Về việc báo cáo số liệu quý I" in html
-    assert f'class="urgent" data-incoming="{received["decision"].pk}"' in html
-    assert f'class="" data-incoming="{received["letter"].pk}"' in html
+    # (never opened by this clerk: also "unread", in bold — issue 15)
+    assert f'class="urgent unread" data-incoming="{received["decision"].pk}"' in html
+    assert f'class=" unread" data-incoming="{received["letter"].pk}"' in html
 
 
 @pytest.mark.parametrize("term", ["quyet dinh", "Quyết định", "QUYET DINH kien toan"])
@@ -138,8 +139,9 @@ def test_full_recipient_workflow_through_the_views(province, received, login, cl
     assert rec.status == IncomingStatus.DONE
     assert Dispatch.objects.get(pk=rec.dispatch_id).status_code == StatusCode.DONE
     html = client.get(reverse("documents:incoming_detail", args=[rec.pk])).content.decode()
-    for code in ("01", "03", "04", "05", "06", "note"):
+    for code in ("01", "03", "04", "05", "06"):
         assert f'data-code="{code}"' in html
+    assert 'data-code="note"' not in html  # each note is folded into its 05/06 entry (issue 15, bug 10)
 
 
 def test_reject_needs_a_reason_shown_next_to_the_field(province, received, login, client):

@@ -81,9 +81,10 @@ def test_dashboard_for_province_admin_shows_the_connection_table(busy, login):
     assert rows["department"]["connected"] == 1 and rows["department"]["total"] == 2
     assert rows["commune_committee"]["connected"] == 1 and rows["commune_committee"]["total"] == 3
     assert rows["district_committee"]["connected"] == 1 and rows["district_committee"]["month"] == 3
-    assert rows["department"]["today"] == 6  # 3 documents × 2 recipients sent by Sở Nội vụ today
+    # 3 documents (to 2 recipients each) sent by Sở Nội vụ today: documents, not hand-overs (issue 15, bug 9)
+    assert rows["department"]["today"] == 3
     assert 'data-level="commune_committee"' in response.content.decode()
-    assert sum(n for _d, n in response.context["per_day"]) == 6
+    assert sum(n for _d, n in response.context["per_day"]) == 3
 
 
 def test_registers_render_export_and_are_closed_to_specialists(busy, login, client):
@@ -143,8 +144,10 @@ def _queries(client, url, **params):
 
 # Pinned: session, user, memberships (active unit), unread count, visible units (2), the page, the bounded count,
 # the handler list. The same whatever the number of records.
-INBOX_QUERIES = 9
-DASHBOARD_QUERIES = 17  # + worklist (8), connection table (3), per day (1), medians (1)
+# Issue 15: + the bounded count of each queue tab (5 for a clerk), + which rows are unread (1).
+INBOX_QUERIES = 15
+# + worklist (8), connection table (3), per day (1), medians (1); + the menu's queue counter (issue 15)
+DASHBOARD_QUERIES = 18
 
 
 def test_inbox_query_count_is_pinned_and_flat(province, login, django_assert_num_queries):
@@ -182,9 +185,11 @@ def test_dashboard_and_outgoing_query_counts_are_flat(province, login):
 # Pinned and flat: the same for 2 recipients as for 60 (session, user, active unit, unread count, the
 # document, the viewer's roles, files, dispatches, summary counts, the take-back form, the recipient tree).
 # The status table alone is what the page polls every 5 s while deliveries run.
-OUTGOING_DETAIL_QUERIES = 19  # + the drafting trail lookup (issue 12); + access history, file and document
-# access counts, and the access row written after the response (issue 14)
-OUTGOING_STATUS_QUERIES = 9
+# + the drafting trail lookup (issue 12); issue 14: + access history, file and document access counts, and
+# the access row written after the response; issue 15: + the menu counter, + the stage counters and the
+# problems-first page of recipients.
+OUTGOING_DETAIL_QUERIES = 22
+OUTGOING_STATUS_QUERIES = 12  # issue 15: + the ETag (one aggregate), + the stage counters and page
 
 
 def test_outgoing_detail_and_its_polled_status_table_have_flat_query_counts(province, login):

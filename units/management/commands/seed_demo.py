@@ -56,8 +56,11 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="demo-egov-2026", help="Password of every demo user.")
         parser.add_argument("--force", action="store_true", help="Run even with DJANGO_DEBUG off.")
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the logins.")
+        parser.add_argument("--logins-file", default="",
+                            help="Also write the logins to this file (make run: runportal prints it once the "
+                                 "portal answers, after the start-up logs).")
 
-    def handle(self, *args, before_reform, password, force, quiet_logins, **options):
+    def handle(self, *args, before_reform, password, force, quiet_logins, logins_file="", **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo is for development: DJANGO_DEBUG is off (use --force to override).")
         with service_atomic():  # the whole demo set or nothing
@@ -72,10 +75,13 @@ class Command(BaseCommand):
                 r2 = reorganisation_apply_csv(REORG_CSV)
                 self.stdout.write(f"reorganisation: applied {r2.applied}, already in place {r2.skipped}")
             logins = self._users(password, DEMO_COMMUNES_BEFORE if before_reform else DEMO_COMMUNES_AFTER)
+        text = f"Demo logins (password: {password}):\n" + "".join(
+            f"  {username:<22} {role:<22} {unit}\n" for username, unit, role in logins)
+        if logins_file:
+            with open(logins_file, "w", encoding="utf-8") as fh:
+                fh.write(text)
         if not quiet_logins:
-            self.stdout.write(f"\nDemo logins (password: {password}):")
-            for username, unit, role in logins:
-                self.stdout.write(f"  {username:<22} {role:<22} {unit}")
+            self.stdout.write("\n" + text.rstrip("\n"))
 
     def _users(self, password: str, communes) -> list[tuple[str, str, str]]:
         User = get_user_model()
