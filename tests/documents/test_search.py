@@ -21,6 +21,7 @@ from documents.services import (
 )
 from documents.tasks import deliver_local_batch_task, search_index_task
 from tests.documents.search_files import docx_with_text, pdf_with_text, pdf_without_text, xlsx_with_cells
+from tests.factories import allow_issue_on_another_day
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,7 @@ def _doc(unit, clerk, subject, main: bytes, appendices=(), **fields):
     attachment_add(document=doc, acting_user=clerk, upload=main, name="van-ban.pdf")
     for name, data in appendices:
         attachment_add(document=doc, acting_user=clerk, upload=data, name=name, kind="appendix")
+    allow_issue_on_another_day(clerk)  # dated for the fixed year the tests expect
     return document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 3, 5))
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from egov.devtools.pki import make_pdf
 from tests.documents.conftest import Province
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, allow_issue_on_another_day
 from units.choices import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ class Office:
     def __init__(self):
         self.p = Province()
         self.unit = self.p.snv
-        self.clerk = self.p.clerk(self.unit)
+        self.clerk = allow_issue_on_another_day(self.p.clerk(self.unit))  # documents dated 5/3/2026
         self.leader = self.p.leader(self.unit)
         self.keeper = self._person("cv.tccb", Role.SPECIALIST, "Lê Thị", "Bình")
         self.other = self._person("cv.kh", Role.SPECIALIST, "Hoàng Văn", "Em")
