@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -113,6 +114,8 @@ class Command(BaseCommand):
             net.down()
         out = json.dumps(result, ensure_ascii=False)
         self.stdout.write(out if as_json else f"multihost: {out}")
+        if result["ok"]:
+            shutil.rmtree(self.var, ignore_errors=True)
         if not result["ok"]:
             raise CommandError(f"multi-host check failed; logs in {self.var}")
 
