@@ -29,7 +29,7 @@ from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from .choices import DeliveryState, StatusCode
+from .choices import DeliveryState
 from .models import Dispatch
 
 WAITING = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)

@@ -51,7 +51,8 @@ def _pg_bin(name: str) -> str:
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb + pg_ctl), run as the ``postgres`` user when we are root."""
 
-    def __init__(self, port: int | None = None, root: str | None = None):
+    def __init__(self, port: int | None = None, root: str | None = None, listen: str = "127.0.0.1"):
+        self.listen = listen
         self.port = port or free_port()
         self.root = Path(root or tempfile.mkdtemp(prefix="egov-pg-"))
         self.data = self.root / "data"
@@ -70,11 +71,14 @@ class PrivatePostgres:
             shutil.chown(self.root, "postgres")
         self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
+        if self.listen != "127.0.0.1":  # other (virtual) hosts connect: trust them on the test network only
+            with open(self.data / "pg_hba.conf", "a") as hba:
+                hba.write("host all all samenet trust\n")
         return self
 
     def start(self) -> None:
         self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  f"-p {self.port} -k {self.root} -c listen_addresses={self.listen} -c fsync=off "
                   f"-c max_connections=200", "start")
         if not wait_until(lambda: port_open(self.port), timeout=30, interval=0.05):
             raise RuntimeError(f"private PostgreSQL did not start; see {self.log}")
@@ -102,9 +106,10 @@ class PrivatePostgres:
 class PrivateRedis:
     """A redis-server without persistence: killed and started again, it is empty (as after a crash)."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, bind: str = "127.0.0.1"):
         if shutil.which("redis-server") is None:
             raise ServerUnavailable("redis-server is not installed")
+        self.bind = bind
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="egov-redis-")
         self.proc: subprocess.Popen | None = None
@@ -114,7 +119,7 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", *self.bind.split(), "--protected-mode", "no", "--save", "",
                                       "--appendonly", "no", "--dir", self.dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_until(lambda: port_open(self.port), timeout=10, interval=0.02):

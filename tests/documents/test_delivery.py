@@ -84,6 +84,7 @@ def test_concurrent_deliveries_create_one_record(province, issued):
 @pytest.mark.django_db
 def test_sweeper_reenqueues_stuck_dispatches_only(province, issued, settings):
     settings.DELIVERY_STUCK_AFTER = 60
+    settings.DELIVERY_LOST_AFTER = 600  # only the "stuck" rule here (the lease rules: test_h17_recovery.py)
     doc, dispatches = _send(province, issued, province.communes)
     Dispatch.objects.filter(pk=dispatches[0].pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
     deliver_local_batch(dispatch_ids=[dispatches[2].pk])
