@@ -41,6 +41,12 @@ class ApiViewMixin:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        # A body that is not a file upload is read into memory: Django's DATA_UPLOAD_MAX_MEMORY_SIZE bounds it.
+        in_memory = not request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = min(max_request_bytes(), settings.DATA_UPLOAD_MAX_MEMORY_SIZE) if in_memory else max_request_bytes()
+        if length > limit:
+            raise PayloadTooLarge(_("The request is too large (%(size)d MB; the limit is %(limit)d MB).")
+                                  % {"size": length // 2**20, "limit": limit // 2**20})
         if length > max_request_bytes():
             raise PayloadTooLarge(_("The request is too large (%(size)d MB; the limit is %(limit)d MB).")
                                   % {"size": length // 2**20, "limit": max_request_bytes() // 2**20})
