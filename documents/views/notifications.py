@@ -11,7 +11,7 @@ from units.portal import set_active_unit
 from egov.core.models import Notification
 from egov.core.notifications import notification_mark_read
 
-from ..models import Dispatch
+from ..models import Dispatch, IncomingRecord
 
 @login_required
 @require_GET
@@ -19,10 +19,16 @@ def notification_list(request):
     items = list(Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")[:100])
     dispatch_docs = dict(
         Dispatch.objects.filter(pk__in=[n.object_id for n in items if n.object_type == "dispatch"]).values_list("pk", "document_id"))
+    # "New incoming document" names the dispatch; the recipient's page is its incoming record (issue 16:
+    # it used to link to the sender's page, a 404 for the recipient).
+    received = {(d, u): pk for pk, d, u in IncomingRecord.objects.filter(
+        dispatch_id__in=list(dispatch_docs)).values_list("pk", "dispatch_id", "unit_id")}
     for n in items:
         n.target = None
         if n.object_type == "incoming" and n.object_id:
             n.target = ("documents:incoming_detail", n.object_id)
+        elif n.object_type == "dispatch" and (n.object_id, n.unit_id) in received:
+            n.target = ("documents:incoming_detail", received[(n.object_id, n.unit_id)])
         elif n.object_type == "dispatch" and n.object_id in dispatch_docs:
             n.target = ("documents:outgoing_detail", dispatch_docs[n.object_id])
     return render(request, "documents/notifications.html", {"items": items})

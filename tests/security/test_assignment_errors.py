@@ -26,3 +26,16 @@ def test_a_stranger_and_a_missing_id_get_the_same_generic_answer(province):
     missing = AssignInput(data={"main_handler": 987654})
     assert not missing.is_valid()
     assert [str(m) for m in missing.errors["main_handler"]] == [err.value.message]
+
+
+def test_new_incoming_notification_links_to_the_recipients_record(province, client):
+    from django.urls import reverse
+
+    sender, recipient = province.clerk(province.snv), province.clerk(province.stc)
+    document_send(document=make_issued(province.snv, sender), acting_user=sender, units=[province.stc])
+    deliver_pending()
+    rec = IncomingRecord.objects.get(unit=province.stc)
+    client.force_login(recipient)
+    html = client.get(reverse("documents:notifications")).content.decode()
+    assert reverse("documents:incoming_detail", args=[rec.pk]) in html
+    assert reverse("documents:outgoing_detail", args=[rec.document_id]) not in html
