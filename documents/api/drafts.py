@@ -18,13 +18,14 @@ from documents import services
 from documents.choices import CommentVerdict, DocumentType, DraftState
 from documents.drafts_selectors import comment_table, drafts_visible_to
 from documents.models import CommentRequest, CommentTarget, Draft, DraftEvent, DraftVersion
+from egov.core.api.parsers import BoundedJSONParser
 from egov.core.api.scopes import Scope
 from egov.core.api.views import ApiViewMixin
 from units.models import Division, Unit
 
 from .views import _acting_unit
 
-JSON_AND_FORMS = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+JSON_AND_FORMS = [BoundedJSONParser, parsers.MultiPartParser, parsers.FormParser]  # deep JSON: a 400, not a 500
 User = serializers.PrimaryKeyRelatedField
 
 

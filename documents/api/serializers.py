@@ -195,10 +195,11 @@ class AssignInput(serializers.Serializer):
     def validate(self, attrs):
         ids = {attrs["main_handler"], *attrs.get("co_handlers", []), *attrs.get("readers", [])}
         users = get_user_model().objects.in_bulk(list(ids))
-        missing = sorted(i for i in ids if i not in users)
-        if missing:
-            raise serializers.ValidationError(
-                {"main_handler": [_("Unknown users: %(ids)s") % {"ids": ", ".join(map(str, missing))}]})
+        # An unknown id answers exactly like a person of another unit (the service's message): no id oracle.
+        for field in ("main_handler", "co_handlers", "readers"):
+            wanted = attrs.get(field, [])
+            if any(i not in users for i in (wanted if isinstance(wanted, list) else [wanted])):
+                raise serializers.ValidationError({field: [_("Choose people who work in this unit.")]})
         attrs["main_handler"] = users[attrs["main_handler"]]
         attrs["co_handlers"] = [users[i] for i in attrs.get("co_handlers", [])]
         attrs["readers"] = [users[i] for i in attrs.get("readers", [])]

@@ -30,6 +30,7 @@ from documents.selectors import (
     incoming_visible_to,
 )
 from egov.core.api.idempotency import idempotent
+from egov.core.api.parsers import BoundedJSONParser
 from egov.core.api.models import ApiClient
 from egov.core.api.pagination import cursor_pagination
 from egov.core.api.scopes import Scope
@@ -44,7 +45,7 @@ IDEMPOTENCY_PARAM = OpenApiParameter(
                 "same key + another body is 409.")
 IF_MATCH_PARAM = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
                                   description="ETag of the resource as last read; 412 if it has changed.")
-JSON_AND_FORMS = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+JSON_AND_FORMS = [BoundedJSONParser, parsers.MultiPartParser, parsers.FormParser]  # deep JSON: a 400, not a 500
 
 
 def _acting_unit(request, code: str | None) -> Unit:

@@ -1,15 +1,44 @@
 """Admin of the federation: peer systems (edited by administrators) and the logs of packages."""
+from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from egov.core.admin import ReadOnlyAdmin
 
 from .models import AxisReceived, AxisSent, HubItem, InboundPackage, Peer, PullItem, StatusOutbox
 
 
+class PeerForm(forms.ModelForm):
+    """The HMAC secrets are write-only: typed once, never shown again (empty keeps the stored one)."""
+
+    inbound_secret = forms.CharField(label=_("secret of its requests"), required=False, strip=True,
+                                     widget=forms.PasswordInput(render_value=False),
+                                     help_text=_("Stored encrypted and never shown; leave empty to keep it."))
+    outbound_secret = forms.CharField(label=_("secret of our requests"), required=False, strip=True,
+                                      widget=forms.PasswordInput(render_value=False),
+                                      help_text=_("Stored encrypted and never shown; leave empty to keep it."))
+
+    class Meta:
+        model = Peer
+        fields = "__all__"
+
+    def _keep(self, name):
+        value = self.cleaned_data.get(name)
+        return value or (getattr(self.instance, name) if self.instance.pk else "")
+
+    def clean_inbound_secret(self):
+        return self._keep("inbound_secret")
+
+    def clean_outbound_secret(self):
+        return self._keep("outbound_secret")
+
+
 @admin.register(Peer)
 class PeerAdmin(admin.ModelAdmin):
     """Peer systems (other portals, the LGSP, the national axis): edited by administrators."""
+
+    form = PeerForm
 
     list_display = ["code", "name", "protocol", "base_url", "mode", "enabled", "require_signature", "poll_last_ok_at",
                     "poll_failures"]

@@ -118,8 +118,8 @@ def _members(unit, users, field: str):
     ok = set(Membership.objects.filter(unit=unit, user__in=users, is_active=True).values_list("user_id", flat=True))
     strangers = [u for u in users if u.pk not in ok]
     if strangers:
-        raise InvalidInput(_("%(name)s does not work in %(unit)s.")
-                           % {"name": actor_display(strangers[0]), "unit": unit.name}, field=field)
+        # Generic on purpose: the name of a person of another unit is not this unit's business.
+        raise InvalidInput(_("Choose people who work in this unit."), field=field)
     return users
 
 

@@ -95,6 +95,9 @@ class AuditEvent(models.Model):
             chain_assign([self])
             super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable("audit events are append-only")
+
 
 class AuditCheckpoint(models.Model):
     """The signed head of one audit chain shard at a moment (egov/core/audit_chain.py); append-only."""
@@ -114,8 +117,13 @@ class AuditCheckpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.shard}#{self.shard_seq} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AuditImmutable("audit checkpoints are append-only")
+        super().save(*args, **kwargs)
+
     def delete(self, *args, **kwargs):
-        raise AuditImmutable("audit events are append-only")
+        raise AuditImmutable("audit checkpoints are append-only")
 
 
 class Notification(models.Model):

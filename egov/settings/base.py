@@ -353,6 +353,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "egov.core.api.errors.api_exception_handler",
+    # JSON nested too deep is a 400 error body (issue 16), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["egov.core.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 # REST API (docs/api.md): per-client rate limit, request size, idempotency keys, webhooks.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)

@@ -24,7 +24,10 @@ class ClientRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         client = request.auth
         if isinstance(client, ApiClient):
-            ident, limit = f"c{client.pk}-{client.token_prefix}", client.rate_limit_per_minute or default_limit()
+            # Per client, not per token: rotating the token does not reset the counter (issue 16).
+            ident, limit = f"c{client.pk}", client.rate_limit_per_minute or default_limit()
+        elif getattr(request, "_egov_unauthenticated", False):
+            ident, limit = f"ip{self.get_ident(request)}", default_limit()
         elif request.user and request.user.is_authenticated:
             ident, limit = f"u{request.user.pk}", default_limit()
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import authentication, mixins, permissions
+from rest_framework import authentication, exceptions, mixins, permissions
 from rest_framework.response import Response
 
 from ..audit import AuditVerb, audit_build
@@ -41,10 +41,25 @@ class ApiViewMixin:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        # A body that is not a file upload is read into memory: Django's DATA_UPLOAD_MAX_MEMORY_SIZE bounds it.
+        in_memory = not request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = min(max_request_bytes(), settings.DATA_UPLOAD_MAX_MEMORY_SIZE) if in_memory else max_request_bytes()
+        if length > limit:
+            raise PayloadTooLarge(_("The request is too large (%(size)d MB; the limit is %(limit)d MB).")
+                                  % {"size": length // 2**20, "limit": limit // 2**20})
         if length > max_request_bytes():
             raise PayloadTooLarge(_("The request is too large (%(size)d MB; the limit is %(limit)d MB).")
                                   % {"size": length // 2**20, "limit": max_request_bytes() // 2**20})
-        super().initial(request, *args, **kwargs)
+        try:
+            super().initial(request, *args, **kwargs)
+        except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
+            # Refused before DRF's throttles run: count it per client address, so that guessing tokens
+            # or hammering without one is throttled too (issue 16).
+            request._egov_unauthenticated = True
+            throttle = ClientRateThrottle()
+            if not throttle.allow_request(request, self):
+                raise exceptions.Throttled(throttle.wait()) from None
+            raise
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Every API call leaves an audit row (who, for which unit, what, with which result)."""
