@@ -174,7 +174,7 @@ def test_dashboard_and_outgoing_query_counts_are_flat(province, login):
 # Pinned and flat: the same for 2 recipients as for 60 (session, user, active unit, unread count, the
 # document, the viewer's roles, files, dispatches, summary counts, the take-back form, the recipient tree).
 # The status table alone is what the page polls every 5 s while deliveries run.
-OUTGOING_DETAIL_QUERIES = 15  # + the drafting trail lookup (issue 12)
+OUTGOING_DETAIL_QUERIES = 17  # + the drafting trail lookup (issue 12), the records panel (2, issue 13)
 OUTGOING_STATUS_QUERIES = 9
 
 
