@@ -14,6 +14,7 @@ from egov.core.notifications import notification_mark_read
 from ..choices import NotificationKind
 from ..models import Dispatch, IncomingRecord
 
+
 def _targets(items) -> None:
     """
     The page each notification leads to (one query for the dispatches). A dispatch notification

@@ -26,6 +26,10 @@ def admin_client_with_units(admin_client):
         "admin:units_unitgroup_changelist",
         "admin:auth_user_changelist",
         "admin:auth_user_add",
+        "admin:records_casefile_changelist",
+        "admin:records_fileplan_changelist",
+        "admin:records_informationpackage_changelist",
+        "admin:records_copyrecord_changelist",
     ],
 )
 def test_admin_pages_load(admin_client_with_units, url):

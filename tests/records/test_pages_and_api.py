@@ -50,11 +50,11 @@ def test_file_page_close_export_and_transfer(office):
     assert CaseFile.objects.get(pk=f.pk).state == FileState.SUBMITTED
     # a second transfer is refused with a message, not an error page
     r = c.post(f"/records/files/{f.pk}/transfer/", follow=True)
-    assert r.status_code == 200 and "Only a closed file" in r.content.decode()
+    assert r.status_code == 200 and "Chỉ nộp lưu được hồ sơ đã kết thúc" in r.content.decode()  # the UI speaks Vietnamese
     a = _client(office.archivist)
     queue = a.get("/records/archive/").content.decode()
     assert f.code in queue
-    assert "The package is intact" in a.get(f"/records/files/{f.pk}/").content.decode()
+    assert "Gói tin toàn vẹn và khớp với danh mục hồ sơ." in a.get(f"/records/files/{f.pk}/").content.decode()
     a.post(f"/records/files/{f.pk}/accept/")
     assert CaseFile.objects.get(pk=f.pk).state == FileState.ARCHIVED
     assert _client(office.stranger).get(f"/records/files/{f.pk}/").status_code == 404

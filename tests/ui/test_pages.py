@@ -185,10 +185,10 @@ def test_dashboard_and_outgoing_query_counts_are_flat(province, login):
 # Pinned and flat: the same for 2 recipients as for 60 (session, user, active unit, unread count, the
 # document, the viewer's roles, files, dispatches, summary counts, the take-back form, the recipient tree).
 # The status table alone is what the page polls every 5 s while deliveries run.
-# + the drafting trail lookup (issue 12); issue 14: + access history, file and document access counts, and
-# the access row written after the response; issue 15: + the menu counter, + the stage counters and the
-# problems-first page of recipients.
-OUTGOING_DETAIL_QUERIES = 22
+# + the drafting trail lookup (issue 12); issue 13: + the records panel (2); issue 14: + access history, file
+# and document access counts, and the access row written after the response; issue 15: + the menu counter,
+# + the stage counters and the problems-first page of recipients.
+OUTGOING_DETAIL_QUERIES = 24
 OUTGOING_STATUS_QUERIES = 12  # issue 15: + the ETag (one aggregate), + the stage counters and page
 
 
