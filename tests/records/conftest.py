@@ -68,7 +68,7 @@ class Office:
         from documents.tasks import deliver_local_batch_task
 
         sender = from_unit or self.p.stc
-        clerk = self.p.clerk(sender)
+        clerk = allow_issue_on_another_day(self.p.clerk(sender))
         doc = document_create(owner_unit=sender, acting_user=clerk, subject=subject, doc_type="CV",
                               notation_suffix="NS", signer_name="Trần B", signer_position="Giám đốc")
         attachment_add(document=doc, acting_user=clerk, upload=make_pdf(pages=pages, text="incoming"), name="d.pdf")

@@ -71,7 +71,7 @@ def test_production_refuses_a_weak_secret_key(key):
 
 def test_production_redirects_to_https_and_sends_hsts_behind_the_proxy():
     probe = ("from django.test import Client\n"
-             "c = Client(HTTP_HOST='localhost')\n"
+             "c = Client(HTTP_HOST='localhost', raise_request_exception=False)\n"
              "plain = c.get('/accounts/login/')\n"
              "tls = c.get('/accounts/login/', HTTP_X_FORWARDED_PROTO='https')\n"
              "print(plain.status_code, plain.get('Location'), tls.status_code, tls.get('Strict-Transport-Security'),"
