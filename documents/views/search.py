@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,19 @@ __all__ = ["search_view", "search_export", "saved_search_save_view", "saved_sear
 
 PER_PAGE = 25
 EXPORT_MAX = 5000
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 matches (a common word must not be counted across 100,000 entries)."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[:COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def _params(request):
@@ -43,7 +57,7 @@ def search_view(request):
     page = None
     if form.is_bound and (words or params.date_from or params.date_to or params.direction):
         qs = services.search_entries(user=request.user, unit=ctx.unit, params=params)
-        page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+        page = CappedPaginator(qs, PER_PAGE).get_page(request.GET.get("page"))
         services.search_attach_snippets(list(page.object_list), words)
     query = request.GET.copy()
     query.pop("page", None)
