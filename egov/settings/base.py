@@ -431,7 +431,7 @@ AUDIT_CHECKPOINT_EVERY = env.float("AUDIT_CHECKPOINT_EVERY", default=3600.0)
 # Database roles (docs/security.md): the app runs as DB_RUNTIME_ROLE, not the tables' owner;
 # `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
 DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
-DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint"]
+DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint", "egov_accesslog"]  # + the access log (issue 14)
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
                                             "schedule": AUDIT_CHECKPOINT_EVERY}
 
