@@ -256,7 +256,10 @@ def test_hub_system_commands_print_one_json_object(province):
 # --- import tolerances ---------------------------------------------------------------------------
 
 def _import(data: bytes, system):
-    return package_import(source=data, peer=system)
+    from django.utils import translation
+
+    with translation.override("en"):  # the warnings are asserted by their English text
+        return package_import(source=data, peer=system)
 
 
 def _insert_in_header(data: bytes, fragment: bytes) -> bytes:
