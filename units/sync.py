@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
+from egov.core.db import service_atomic
 from egov.core.errors import ServiceError
 from egov.core.text import search_key
 
@@ -35,6 +36,21 @@ CONTACT_FIELDS = ("address", "email", "phone", "fax", "website")
 
 def _clip(value, size: int) -> str:
     return str(value or "").strip()[:size]
+
+
+def _write_tree(rows: list[tuple[int, int | None, str, int]]) -> None:
+    """Parent, path and depth of many units: one UPDATE … FROM (VALUES …) on PostgreSQL (a CASE per
+    row, as bulk_update writes, is quadratic in the batch), bulk_update elsewhere."""
+    if connection.vendor == "postgresql":
+        from psycopg2.extras import execute_values
+
+        with connection.cursor() as cursor:
+            execute_values(cursor.cursor, "UPDATE units_unit AS u SET parent_id = v.parent, path = v.path, "
+                           "depth = v.depth FROM (VALUES %s) AS v(id, parent, path, depth) WHERE u.id = v.id",
+                           rows, template="(%s::bigint, %s::bigint, %s, %s::smallint)", page_size=len(rows))
+        return
+    Unit.objects.bulk_update([Unit(pk=pk, parent_id=parent, path=path, depth=depth) for pk, parent, path, depth in rows],
+                             ["parent", "path", "depth"], batch_size=500)
 
 
 class RemoteDirectorySync:
@@ -68,7 +84,7 @@ class RemoteDirectorySync:
         existing = {u.code: u for u in Unit.objects.filter(code__in=[e["code"] for e in batch]).only(
             "pk", "code", "name", "short_name", "is_local", "peer_ref", "valid_to", *CONTACT_FIELDS)}
         new = []
-        with transaction.atomic():
+        with service_atomic():
             for e in batch:
                 unit = existing.get(e["code"])
                 if unit is None:
@@ -141,10 +157,6 @@ class RemoteDirectorySync:
                     self.counts["moved"] += 1
                 except (ServiceError, Exception) as exc:  # noqa: BLE001 - a cycle in the list must not stop the sync
                     log.warning("directory sync: cannot move %s under %s: %s", code, parent_code, exc)
-        for start in range(0, len(bulk_parent), self.batch_size):
-            part = bulk_parent[start:start + self.batch_size]
-            Unit.objects.bulk_update([Unit(pk=pk, parent_id=parent) for pk, parent in part], ["parent"],
-                                     batch_size=self.batch_size)
         self._paths(parent_now, created_ids | {pk for pk, _p in bulk_parent})
         if complete:
             self._disappeared()
@@ -174,12 +186,12 @@ class RemoteDirectorySync:
         rows = []
         for pk in dirty:
             p = resolve(pk)
-            rows.append(Unit(pk=pk, path=p, depth=p.count("/") - 1))
+            rows.append((pk, parent_now.get(pk), p, p.count("/") - 1))
             if len(rows) >= self.batch_size:
-                Unit.objects.bulk_update(rows, ["path", "depth"], batch_size=self.batch_size)
+                _write_tree(rows)
                 rows = []
         if rows:
-            Unit.objects.bulk_update(rows, ["path", "depth"], batch_size=self.batch_size)
+            _write_tree(rows)
 
     def _disappeared(self) -> None:
         gone = [pk for pk, code in Unit.objects.filter(peer_ref=self.peer_ref, is_local=False, valid_to__isnull=True)

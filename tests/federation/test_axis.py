@@ -256,7 +256,10 @@ def test_hub_system_commands_print_one_json_object(province):
 # --- import tolerances ---------------------------------------------------------------------------
 
 def _import(data: bytes, system):
-    return package_import(source=data, peer=system)
+    from django.utils import translation
+
+    with translation.override("en"):  # the warnings are asserted by their English text
+        return package_import(source=data, peer=system)
 
 
 def _insert_in_header(data: bytes, fragment: bytes) -> bytes:
@@ -506,3 +509,45 @@ def test_poll_backs_off_while_the_hub_is_down_and_healthz_shows_it(client, provi
     health = client.get("/healthz").json()
     [axis] = health["axis"]
     assert axis["peer"] == "lgsp" and axis["failures"] == 2 and axis["last_success"] is None
+
+
+# --- directory sync ----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_directory_sync_is_incremental_idempotent_and_keeps_history(province):
+    import io
+
+    from documents.federation.axis.directory import axis_directory_sync
+    from documents.federation.models import Peer
+    from documents.services.sending import recipients_expand
+    from units.models import Unit, UnitChange
+
+    peer = Peer.objects.create(code="truc", name="Trục", protocol="axis", base_url="http://127.0.0.1:9/vxp")
+
+    def answer(entries):
+        return io.BytesIO(json.dumps({"status": "OK", "ErrorCode": "0", "data": entries}).encode())
+
+    entries = [{"code": "000.00.00.G01", "name": "Bộ Một"}] + [
+        {"code": f"000.00.{i:02d}.G01", "name": f"Cục {i}", "parentCode": "000.00.00.G01", "email": f"c{i}@gov.vn"}
+        for i in range(1, 40)] + [{"code": "bad code", "name": "x"}, {"agencyCode": province.snv.code, "name": "?"}]
+    counts = axis_directory_sync(peer=peer, source=answer(entries))
+    assert counts["created"] == 40 and counts["invalid"] == 1 and counts["foreign"] == 1
+    root = Unit.objects.get(code="000.00.00.G01")
+    child = Unit.objects.get(code="000.00.05.G01")
+    assert child.parent_id == root.pk and child.path == root.path + f"{child.pk:010d}/" and child.depth == 1
+    assert not child.is_local and child.peer_ref == "truc" and child.email == "c5@gov.vn"
+    assert Unit.objects.filter(search_text__contains="cuc 5").exists()
+    assert Unit.objects.get(code=province.snv.code).is_local  # a local unit is left alone
+    again = axis_directory_sync(peer=peer, source=answer(entries))
+    assert again["created"] == again["renamed"] == again["dissolved"] == 0 and again["unchanged"] == 40
+    entries[5]["name"] = "Cục Năm (đổi tên)"
+    del entries[10]
+    third = axis_directory_sync(peer=peer, source=answer(entries))
+    assert third["renamed"] == 1 and third["dissolved"] == 1
+    gone = Unit.objects.get(code="000.00.10.G01")
+    assert gone.valid_to is not None and UnitChange.objects.filter(unit=gone, action="dissolve").exists()
+    assert UnitChange.objects.filter(unit__code="000.00.05.G01", action="rename").exists()
+    # groups still mean the province's own units
+    province_group = {u.code for u in recipients_expand(groups=["province"], owner_unit=province.snv)}
+    assert province_group and all(Unit.objects.get(code=c).is_local for c in province_group)
+    assert "000.00.00.G01" not in province_group

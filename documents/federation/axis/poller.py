@@ -79,6 +79,16 @@ def axis_poll(*, peer_id: int) -> dict:
     started = time.monotonic()
     now = timezone.now()
     try:
+        # Imported here but the acknowledgement's answer was lost (hub down mid-call): acknowledge again
+        # (the hub answers a repeated acknowledgement as success; the item is not imported again).
+        for row in AxisReceived.objects.filter(peer=peer, acked_at__isnull=True).order_by("pk")[
+                :settings.AXIS_POLL_BATCH]:
+            try:
+                _ack(client, row)
+                counts["acknowledged"] += 1
+            except AxisFault as exc:
+                AxisReceived.objects.filter(pk=row.pk).update(acked_at=timezone.now(), ack_status="gone",
+                                                              message=f"{row.message} / {exc.message}"[:1000])
         for message_type in MESSAGE_TYPES:
             items = client.received_list(message_type=message_type)
             counts["listed"] += len(items)
