@@ -1,4 +1,6 @@
 """Finding 7: assignment errors do not reveal another unit's people, nor whether a user id exists."""
+import re
+
 import pytest
 
 from documents.api.serializers import AssignInput
@@ -37,5 +39,9 @@ def test_new_incoming_notification_links_to_the_recipients_record(province, clie
     rec = IncomingRecord.objects.get(unit=province.stc)
     client.force_login(recipient)
     html = client.get(reverse("documents:notifications")).content.decode()
-    assert reverse("documents:incoming_detail", args=[rec.pk]) in html
-    assert reverse("documents:outgoing_detail", args=[rec.document_id]) not in html
+    # Each notification is opened through its "open" link (marks it read, then redirects to its page).
+    links = re.findall(r'href="(/notifications/\d+/open)"', html)
+    assert links, html
+    landings = {client.get(link)["Location"] for link in links}
+    assert reverse("documents:incoming_detail", args=[rec.pk]) in landings
+    assert reverse("documents:outgoing_detail", args=[rec.document_id]) not in landings
