@@ -14,7 +14,7 @@ from documents.services import deliver_local_batch, document_send
 
 from .conftest import make_issued
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.isolated, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

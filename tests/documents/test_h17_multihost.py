@@ -10,7 +10,7 @@ import pytest
 from egov.devtools.netns import unavailable_reason
 from tests.conftest import run_manage
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.isolated, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_web_hosts_two_worker_hosts():

@@ -19,7 +19,7 @@ from egov.core.services import health_check, live_workers, worker_heartbeat_forg
 
 from .conftest import make_issued
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.isolated, pytest.mark.django_db]
 
 
 def _send(province):

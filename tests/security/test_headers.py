@@ -52,7 +52,11 @@ def test_templates_have_no_inline_script():
 
 
 def manage(*args, key):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "egov.settings.production", "DJANGO_SECRET_KEY": key}
+    # A clean environment: only what the production settings read from this machine, never what
+    # earlier tests of the run may have left in os.environ.
+    keep = ("PATH", "HOME", "LANG", "DATABASE_URL", "CELERY_BROKER_URL")
+    env = {**{k: os.environ[k] for k in keep if k in os.environ},
+           "DJANGO_SETTINGS_MODULE": "egov.settings.production", "DJANGO_SECRET_KEY": key}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
 
