@@ -23,9 +23,9 @@ def populated(province, settings, tmp_path):
         pytest.skip("backup/restore_check drive pg_dump/pg_restore: PostgreSQL only")
     settings.MEDIA_ROOT = tmp_path / "media"
     from django.core.files.storage import default_storage
+    from django.utils.functional import empty
 
-    default_storage.__dict__.pop("_wrapped", None)
-    default_storage._setup()
+    default_storage._wrapped = empty  # re-read MEDIA_ROOT (LazyObject: ``empty`` means "set up on next use")
     clerk = province.clerk(province.ubnd)
     docs = [make_issued(province.ubnd, clerk, subject=f"Văn bản sao lưu {i}") for i in range(3)]
     for doc in docs:
@@ -33,7 +33,9 @@ def populated(province, settings, tmp_path):
         deliver_local_batch(dispatch_ids=[d.pk for d in dispatches])
     assert IncomingRecord.objects.count() == 6
     yield tmp_path
-    default_storage.__dict__.pop("_wrapped", None)
+    # Back to the run's storage. (Popping ``_wrapped`` from __dict__ would leave LazyObject's class
+    # attribute ``None``, and every later test would fail on ``None.exists``.)
+    default_storage._wrapped = empty
 
 
 def _run(*args):
