@@ -168,6 +168,8 @@ doc = document_create(owner_unit=owner, acting_user=clerk, subject={subject!r}, 
                       signer_name="Nguyễn Văn A", signer_position="Giám đốc")
 attachment_add(document=doc, acting_user=clerk, upload=b"%PDF-1.4\\n" + os.urandom({size}) + b"\\n%%EOF\\n",
                name="cong-van.pdf")
+from tests.factories import allow_issue_on_another_day
+allow_issue_on_another_day(clerk)  # dated 5/3/2026
 doc = document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 3, 5))
 [d] = document_send(document=doc, acting_user=clerk, units=[Unit.objects.get(code={c!r})])
 print(json.dumps({{"dispatch": d.pk, "document_id": doc.document_id, "reason": d.state_reason}}))
