@@ -47,7 +47,7 @@ Peer.objects.create(code="lgsp", name="LGSP", protocol="axis", base_url={url!r},
 doc = document_create(owner_unit=local, acting_user=u, subject="Đo trang soạn", doc_type="CV", notation_suffix="SNV",
                       signer_name="A", signer_position="B")
 attachment_add(document=doc, acting_user=u, upload=b"%PDF-1.4\\n0\\n%%EOF\\n", name="a.pdf")
-doc = document_issue(document=doc, acting_user=u, issued_on=datetime.date(2026, 3, 5))
+doc = document_issue(document=doc, acting_user=u)  # today: another date needs a permission
 print(json.dumps({{"document": doc.pk}}))
 """
 
