@@ -15,7 +15,6 @@ database of its own (``DATABASE_URL=…/egov_bench``). Each run makes a fresh un
 """
 from __future__ import annotations
 
-import datetime
 import io
 import statistics
 import time
