@@ -26,8 +26,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from egov.core.audit import audit_build, audit_bulk, audit_record
-from egov.core.db import service, service_atomic
+from egov.core.audit import audit_build, audit_bulk, audit_copy, audit_record
+from egov.core.db import copy_insert, service, service_atomic
 from egov.core.errors import StateError
 from egov.core.notifications import notification_send
 from egov.core.text import actor_display
@@ -96,15 +96,13 @@ def dispatches_create(*, document: Document, sender: Unit, targets: Sequence[tup
     dispatches = Dispatch.objects.bulk_create(new, batch_size=1000)
     if any(d.pk is None for d in dispatches):  # backends that cannot return ids
         dispatches = list(Dispatch.objects.filter(document=document, recipient_id__in=[d.recipient_id for d in new]))
-    DispatchEvent.objects.bulk_create(
-        [DispatchEvent(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.PENDING, at=now,
-                       actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-                       actor_name=who,
-                       note=((_("Addressed to %(name)s, which no longer exists") % {"name": d.addressed_to.name}
-                              if d.addressed_to_id else "") or note or d.state_reason)[:1000])
-         for d in dispatches],
-        batch_size=1000,
-    )
+    actor_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
+    copy_insert(DispatchEvent, [  # h17: one COPY, no model instances
+        {"dispatch_id": d.pk, "kind": EventKind.TRANSPORT, "code": DeliveryState.PENDING, "at": now,
+         "actor_id": actor_id, "actor_name": who,
+         "note": ((_("Addressed to %(name)s, which no longer exists") % {"name": d.addressed_to.name}
+                   if d.addressed_to_id else "") or note or d.state_reason)[:1000]}
+        for d in dispatches])
     audit_record(actor=acting_user, unit=sender, verb=verb,
                  obj=document, details={"dispatches": len(dispatches), **(details or {})})
     transports_enqueue((d.pk, carriers[d.recipient_id]) for d in dispatches)
@@ -116,33 +114,37 @@ def dispatches_create(*, document: Document, sender: Unit, targets: Sequence[tup
 def dispatches_delivered_in_bulk(*, rows: list[dict], now) -> None:
     """
     The dispatches of ``rows`` (dicts with pk, recipient_id, document_id, locked by the caller)
-    were delivered locally in the caller's transaction: their events (sending, delivered,
-    status 01), the state, and one audit row each, with bulk statements.
+    were delivered locally in the caller's transaction: their events, the state, and one audit
+    row each, with one statement per table (COPY on PostgreSQL, h17).
+
+    A local delivery goes from ``pending`` to ``delivered`` inside one transaction: nobody can
+    ever see it ``sending``, so it writes two events, ``delivered`` and the business status 01
+    (a remote transport, which really waits for the other side, still writes ``sending``).
     """
     if not rows:
         return
-    events, arrivals = [], []
+    system = _system()
+    events = []
     for r in rows:
-        arrived = DispatchEvent(dispatch_id=r["pk"], kind=EventKind.BUSINESS, code=StatusCode.ARRIVED, at=now,
-                                actor_name=_system())
-        arrivals.append((arrived, r["sender_id"]))
-        events += [DispatchEvent(dispatch_id=r["pk"], kind=EventKind.TRANSPORT, code=DeliveryState.SENDING, at=now),
-                   DispatchEvent(dispatch_id=r["pk"], kind=EventKind.TRANSPORT, code=DeliveryState.DELIVERED, at=now),
-                   arrived]
-    DispatchEvent.objects.bulk_create(events, batch_size=3000)
+        events += [{"dispatch_id": r["pk"], "kind": EventKind.TRANSPORT, "code": DeliveryState.DELIVERED, "at": now},
+                   {"dispatch_id": r["pk"], "kind": EventKind.BUSINESS, "code": StatusCode.ARRIVED, "at": now,
+                    "actor_name": system}]
+    copy_insert(DispatchEvent, events)
     Dispatch.objects.filter(pk__in=[r["pk"] for r in rows]).update(
         state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, state_reason="", last_error="",
-        status_code=StatusCode.ARRIVED, status_at=now, status_by=_system(), next_attempt_at=None,
+        status_code=StatusCode.ARRIVED, status_at=now, status_by=system, next_attempt_at=None,
     )
-    audit_bulk(audit_build(verb=AuditVerb.DISPATCH_DELIVERED, unit_id=r["recipient_id"],
-                           object_type="documents.dispatch", object_id=r["pk"],
-                           details={"document": r["document_id"], "transport": "local"}) for r in rows)
+    audit_copy({"verb": AuditVerb.DISPATCH_DELIVERED, "unit_id": r["recipient_id"], "at": now,
+                "object_type": "documents.dispatch", "object_id": r["pk"],
+                "details": {"document": r["document_id"], "transport": "local"}} for r in rows)
     # A document that came from a unit served elsewhere: its 01 travels back to the sender's system.
-    remote_senders = {u.pk: u for u in Unit.objects.filter(pk__in={s for _e, s in arrivals}, is_local=False)}
-    for event, sender_id in arrivals:
-        sender = remote_senders.get(sender_id)
-        if sender is not None:
-            _forward(event, sender)
+    remote = set(Unit.objects.filter(pk__in={r["sender_id"] for r in rows}, is_local=False).values_list("pk", flat=True))
+    if remote:
+        forwarded = {r["pk"]: r["sender_id"] for r in rows if r["sender_id"] in remote}
+        senders = Unit.objects.in_bulk(remote)
+        for event in DispatchEvent.objects.filter(dispatch_id__in=list(forwarded), kind=EventKind.BUSINESS,
+                                                  code=StatusCode.ARRIVED, at=now):
+            _forward(event, senders[forwarded[event.dispatch_id]])
 
 
 # --- one dispatch at a time (remote transports) ------------------------------------------------

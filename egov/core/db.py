@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-__all__ = ["service", "service_atomic", "in_service"]
+__all__ = ["service", "service_atomic", "in_service", "copy_insert"]
 
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("egov_service_depth", default=0)
 
@@ -52,3 +52,59 @@ def service(fn):
 def in_service() -> bool:
     """True inside a service's transaction (for helpers that must not run on their own)."""
     return _depth.get() > 0
+
+
+# --- h17: COPY for the bulk rows of the delivery path (docs/operations.md, "Delivery throughput") --
+
+def _copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    import datetime
+    import json
+
+    if value is None:
+        return r"\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")) if any(
+        c in text for c in "\\\t\n\r") else text
+
+
+def copy_insert(model, rows: list[dict], *, using: str = "default") -> int:
+    """
+    Insert ``rows`` (dicts of attname → value) into ``model``'s table without building model
+    instances: one ``COPY … FROM STDIN`` on PostgreSQL, ``bulk_create`` elsewhere. Columns a
+    row leaves out get the field's default (computed once). No ids come back and no signals are
+    sent (bulk_create sends none either); call it inside the service's transaction.
+    """
+    if not rows:
+        return 0
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        model.objects.using(using).bulk_create([model(**r) for r in rows], batch_size=1000)
+        return len(rows)
+    import io
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
+    given = set(rows[0])
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in given}
+    names = [f.attname for f in fields]
+    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+    buf = io.StringIO()
+    for r in rows:
+        buf.write("\t".join(_copy_text(r[n] if n in given else defaults[n]) for n in names))
+        buf.write("\n")
+    buf.seek(0)
+    with conn.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {conn.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buf)
+    return len(rows)

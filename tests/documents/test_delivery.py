@@ -38,7 +38,7 @@ def test_delivery_creates_incoming_records_and_status_01(province, issued):
     assert deliver_local_batch(dispatch_ids=ids) == 3
     for d in Dispatch.objects.filter(pk__in=ids):
         assert d.state == DeliveryState.DELIVERED and d.status_code == "01" and d.delivered_at
-        assert list(d.events.values_list("code", flat=True)) == ["pending", "sending", "delivered", "01"]
+        assert list(d.events.values_list("code", flat=True)) == ["pending", "delivered", "01"]
     rec = IncomingRecord.objects.get(unit=province.communes[0])
     assert rec.status == IncomingStatus.ARRIVED and rec.document_id == doc.pk and rec.sender_id == province.snv.pk
     assert Notification.objects.filter(unit=province.communes[0], kind="incoming.arrived").count() == 1

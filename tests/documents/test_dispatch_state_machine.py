@@ -89,11 +89,11 @@ def test_every_transition_writes_its_event_and_audit_row(province, sent, setting
     d.refresh_from_db()
     assert d.state == DeliveryState.PENDING and d.attempts == 0 and _last_event(d).code == DeliveryState.PENDING
     assert _audits("dispatch.retried", d).count() == 1
-    # pending → sending → delivered (+ 01) by the local transport, in one transaction
+    # pending → delivered (+ 01) by the local transport, in one transaction (no visible "sending")
     assert deliver_local_batch(dispatch_ids=[d.pk]) == 1
     d.refresh_from_db()
     assert d.state == DeliveryState.DELIVERED and d.status_code == StatusCode.ARRIVED
-    assert list(d.events.order_by("-pk").values_list("code", flat=True)[:3]) == ["01", "delivered", "sending"]
+    assert list(d.events.order_by("-pk").values_list("code", flat=True)[:3]) == ["01", "delivered", "pending"]
     assert _audits("document.delivered", d).count() == 1
     # a business status back from the recipient: event on the dispatch, the action's audit row
     incoming_accept(incoming=d.incoming, acting_user=province.clerk(province.stc))
