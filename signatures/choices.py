@@ -110,6 +110,7 @@ class AuditVerb(models.TextChoices):
     OCSP_ADDED = "signatures.ocsp_added", _("OCSP response stored")
     POLICY_SET = "signatures.policy_set", _("Unit signature policy changed")
     VERIFIED = "signatures.verified", _("Signatures verified")
+    ETSI_REPORT_ADDED = "signatures.etsi_report_added", _("ETSI validation report added")
     ORGANISATION_SIGNED = "signatures.organisation_signed", _("Organisation signature applied")
     TICKET_ISSUED = "signatures.ticket_issued", _("Browser signing link issued")
     TICKET_DOWNLOADED = "signatures.ticket_downloaded", _("File to sign downloaded")

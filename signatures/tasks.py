@@ -4,6 +4,8 @@ Celery tasks of the signatures app. Thin: they take primary keys and call servic
 - ``verify_blob_task(verification_id)``: run a pending Verification whose bytes are in the
   default storage (documents app: on attachment upload and on receipt).
 - ``sweep_pending_verifications_task()``: re-enqueue verifications whose task was lost (beat).
+- ``etsi_report_task(verification_id)``: build the ETSI report of a stored PDF verification
+  after it (queue ``reports``).
 - ``refresh_crls_task()``: periodic CRL refresh from distribution points (beat; does nothing
   unless SIGNATURES_NETWORK_FETCH is on).
 """
@@ -34,6 +36,15 @@ def verify_blob_task(self, verification_id: int) -> None:
         logger.info("verification %s is gone", verification_id)
         return
     verification_execute(verification=verification)
+
+
+@shared_task(name="signatures.etsi_report", acks_late=True, autoretry_for=(OSError,), retry_backoff=30,
+             retry_jitter=True, max_retries=5)
+def etsi_report_task(verification_id: int) -> None:
+    """Build the deferred ETSI report of a verification (queue "reports": low priority, h17)."""
+    from .services.verification import verification_etsi_report
+
+    verification_etsi_report(verification_id=verification_id)
 
 
 @shared_task(name="signatures.refresh_crls", acks_late=True)

@@ -269,6 +269,7 @@ CELERY_QUEUE_ROUTES = (  # (glob on the task name, concern): first match wins
     ("documents.federation.*", "transport"),
     ("*axis*", "transport"),
     ("*hub*", "transport"),
+    ("signatures.etsi_report", "reports"),  # h17: the deferred ETSI report waits behind verifications
     ("signatures.*", "signatures"),
     ("*report*", "reports"),
     ("*extract*", "reports"),

@@ -151,7 +151,29 @@ def etsi_report_available() -> bool:
     return importlib.util.find_spec("xsdata") is not None
 
 
-async def _etsi_report(emb, material: TrustMaterial) -> str:
+def etsi_report_build(content: bytes, material: TrustMaterial, *, at=None) -> str:
+    """
+    The ETSI TS 119 102-2 reports of every signature of a stored PDF, as of ``at`` (the time of
+    its verification): built after the verification, by a low-priority task (h17), from the
+    same bytes. "" when nothing could be reported.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(content), strict=False)
+    embedded = [e for e in reader.embedded_signatures if e.sig_object_type != "/DocTimeStamp"]
+
+    async def build():
+        reports = []
+        for emb in embedded:
+            report = await _etsi_report(emb, material, at=at)
+            if report:
+                reports.append(report)
+        return "\n".join(reports)
+
+    return asyncio.run(build())
+
+
+async def _etsi_report(emb, material: TrustMaterial, *, at=None) -> str:
     """ETSI TS 119 102-2 report from pyHanko's AdES basic validation (works on B-B signatures)."""
     try:
         from pyhanko.sign.validation import ades
@@ -175,7 +197,13 @@ async def _etsi_report(emb, material: TrustMaterial) -> str:
             ),
             key_usage_settings=key_usage_constraints(),
         )
-        status = await ades.ades_basic_validation(emb.signed_data, spec, raw_digest=emb.compute_digest())
+        timing = None
+        if at is not None:  # as of the verification, not of the (later) report
+            from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+
+            timing = ValidationTimingInfo(validation_time=at, best_signature_time=at, point_in_time_validation=True)
+        status = await ades.ades_basic_validation(emb.signed_data, spec, raw_digest=emb.compute_digest(),
+                                                  timing_info=timing)
         return generate_report(emb, status)
     except Exception:  # noqa: BLE001 - the report is extra evidence; its absence is recorded
         logger.warning("ETSI report not produced", exc_info=True)

@@ -31,6 +31,7 @@ __all__ = [
     "verification_run",
     "verification_create_pending",
     "verification_execute",
+    "verification_etsi_report",
     "library_versions",
 ]
 
@@ -84,7 +85,8 @@ def verify_bytes(
     return FileResult(kind=SignedFileKind.UNKNOWN, file_code=Reason.UNKNOWN_FORMAT)
 
 
-def _fill(verification: Verification, *, content: bytes, result: FileResult, material: TrustMaterial) -> Verification:
+def _fill(verification: Verification, *, content: bytes, result: FileResult, material: TrustMaterial,
+          etsi_deferred: bool = False) -> Verification:
     verdict, code, reason_vi, reason_en = overall(result)
     verification.kind = result.kind
     verification.verdict = verdict
@@ -115,9 +117,28 @@ def _fill(verification: Verification, *, content: bytes, result: FileResult, mat
             "required_key_usage": sorted(conf.required_key_usage()),
         },
         "libraries": library_versions(),
-        "etsi_report": bool(result.etsi_report),
+        # True: stored with the result; "deferred": built after it, as of validation_time, by a
+        # low-priority task (h17: it costs as much as the verification itself); False: none.
+        "etsi_report": "deferred" if etsi_deferred else bool(result.etsi_report),
     }
     return verification
+
+
+def _defer_etsi(kind: str, explicit) -> bool:
+    """The ETSI report of a stored PDF verification is built later unless the caller asked for it inline."""
+    return explicit is None and kind == SignedFileKind.PDF and conf.etsi_report_enabled()
+
+
+def _has_signature(result: FileResult) -> bool:
+    return any(s.get("type") == "signature" for s in result.signatures)
+
+
+def _enqueue_etsi_report(verification: Verification) -> None:
+    from django.db import transaction
+
+    from ..tasks import etsi_report_task
+
+    transaction.on_commit(lambda: etsi_report_task.delay(verification.pk), robust=True)
 
 
 def verification_run(
@@ -137,15 +158,29 @@ def verification_run(
     input: a damaged file gets the verdict "invalid" with its reason.
     """
     material = trust_material().with_extra(anchors=tuple(extra_anchors), crls=tuple(extra_crls))
-    if etsi_report is None:
-        etsi_report = store and conf.etsi_report_enabled()
+    defer = store and _defer_etsi(detect_kind(content, detached_signature), etsi_report)
     result = verify_bytes(content=content, detached_signature=detached_signature, material=material,
-                          etsi_report=etsi_report)
-    verification = _fill(Verification(filename=filename[:255]), content=content, result=result, material=material)
+                          etsi_report=bool(etsi_report))
+    defer = defer and _has_signature(result)
+    verification = _fill(Verification(filename=filename[:255]), content=content, result=result, material=material,
+                         etsi_deferred=defer)
     if store:
+        if defer:
+            # The report is built from the same bytes and trust material later: keep them.
+            verification.file_path = _store_blob(content, filename)
+            if extra_anchors or extra_crls:
+                import base64
+                import json
+
+                extras = {"anchors": [base64.b64encode(a).decode() for a in extra_anchors],
+                          "crls": [base64.b64encode(c).decode() for c in extra_crls]}
+                verification.evidence["extra_trust_material_path"] = _store_blob(
+                    json.dumps(extras).encode(), (filename or "file") + ".trust.json")
         with service_atomic():
             verification.save()
             _audit(verification)
+            if defer:
+                _enqueue_etsi_report(verification)
     return verification
 
 
@@ -209,13 +244,54 @@ def verification_execute(*, verification: Verification) -> Verification:
                 row.save(update_fields=["status", "error"])
             return row
     material = trust_material()
-    result = verify_bytes(content=content, detached_signature=detached, material=material,
-                          etsi_report=conf.etsi_report_enabled())
+    result = verify_bytes(content=content, detached_signature=detached, material=material)
+    defer = _defer_etsi(result.kind, None) and _has_signature(result)
     with service_atomic():
         row = Verification.objects.select_for_update(no_key=True).get(pk=verification.pk)
         if row.status != VerificationStatus.PENDING:
             return row
-        _fill(row, content=content, result=result, material=material)
+        _fill(row, content=content, result=result, material=material, etsi_deferred=defer)
         row.save()
         _audit(row)
+        if defer:
+            _enqueue_etsi_report(row)
     return row
+
+
+def verification_etsi_report(*, verification_id: int) -> str:
+    """
+    Build the deferred ETSI TS 119 102-2 report of a verification (the task ``signatures.etsi_report``
+    calls it; anything that needs the report at once may call it too). The report is computed
+    as of the verification's ``verified_at``, from the stored file and the trust material of
+    the run; it is written once, into the empty ``etsi_report`` (nothing else of the row
+    changes), with its audit row. Idempotent: returns the report already there.
+    """
+    import base64
+    import json
+
+    from .pdf import etsi_report_available, etsi_report_build
+
+    row = Verification.objects.filter(pk=verification_id).first()
+    if row is None or row.etsi_report or (row.evidence or {}).get("etsi_report") != "deferred":
+        return row.etsi_report if row is not None else ""
+    if not etsi_report_available():
+        return ""
+    with default_storage.open(row.file_path, "rb") as fh:
+        content = fh.read()
+    material = trust_material()
+    extras_path = row.evidence.get("extra_trust_material_path")
+    if extras_path:
+        with default_storage.open(extras_path, "rb") as fh:
+            extras = json.loads(fh.read())
+        material = material.with_extra(anchors=tuple(base64.b64decode(a) for a in extras["anchors"]),
+                                       crls=tuple(base64.b64decode(c) for c in extras["crls"]))
+    report = etsi_report_build(content, material, at=row.verified_at)
+    if not report:
+        logger.warning("ETSI report of verification %s not produced", row.pk)
+        return ""
+    with service_atomic():
+        if Verification.objects.filter(pk=row.pk, etsi_report="").update(etsi_report=report):
+            audit_record(actor=None, unit=None, verb=AuditVerb.ETSI_REPORT_ADDED, obj=row,
+                         details={"sha256": row.file_sha256, "as_of": row.verified_at.isoformat(),
+                                  "report_sha256": hashlib.sha256(report.encode()).hexdigest()})
+    return report
