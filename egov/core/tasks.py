@@ -17,3 +17,20 @@ def audit_checkpoint_task() -> int:
     from .audit_chain import checkpoint_write
 
     return len(checkpoint_write())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def partitions_ensure_task(months_ahead: int | None = None) -> int:
+    """Beat (daily, h17): create the coming monthly partitions of the append-only tables ahead of time."""
+    import logging
+
+    from django.conf import settings
+    from django.db import DatabaseError
+
+    from .partitions import partitions_ensure
+
+    try:
+        return len(partitions_ensure(months_ahead=months_ahead or settings.PARTITIONS_MONTHS_AHEAD))
+    except DatabaseError:  # e.g. a runtime role without CREATE: the deploy's partitions_ensure does it
+        logging.getLogger(__name__).warning("partitions not created", exc_info=True)
+        return 0

@@ -433,6 +433,11 @@ AUDIT_CHECKPOINT_EVERY = env.float("AUDIT_CHECKPOINT_EVERY", default=3600.0)
 # `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
 DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
 DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint", "egov_accesslog"]  # + the access log (issue 14)
+# h17: the access log is partitioned by month on PostgreSQL (egov/core/partitions.py); the coming
+# months are created ahead of time, daily (and by `manage.py partitions_ensure` at every deploy).
+PARTITIONS_MONTHS_AHEAD = env.int("PARTITIONS_MONTHS_AHEAD", default=12)
+CELERY_BEAT_SCHEDULE["partitions-ensure"] = {"task": "egov.core.tasks.partitions_ensure_task",
+                                             "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
                                             "schedule": AUDIT_CHECKPOINT_EVERY}
 

@@ -28,9 +28,13 @@ def runtime_grants_sql(role: str) -> list[str]:
         f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {r}",
         f"REVOKE INSERT, UPDATE, DELETE ON {q('django_migrations')} FROM {r}",
     ]
+    from egov.core.partitions import partitions_list
+
     for table in settings.DB_APPEND_ONLY_TABLES:
-        statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {q(table)} FROM {r}")
-        statements.append(f"GRANT SELECT, INSERT ON {q(table)} TO {r}")
+        # h17: a partitioned table's partitions are tables too (the runtime role uses the parent).
+        for part in [table] + [name for name, _bound in partitions_list(table)]:
+            statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {q(part)} FROM {r}")
+            statements.append(f"GRANT SELECT, INSERT ON {q(part)} TO {r}")
     return statements
 
 
