@@ -133,5 +133,5 @@ def dispatch_history(*, dispatch: Dispatch) -> list[dict]:
         else:
             label = DeliveryState(e.code).label if e.code in DeliveryState.values else e.code
         out.append({"at": e.at, "kind": e.kind, "code": e.code, "label": label, "who": actor_label(e.actor_id, e.actor_name),
-                    "note": e.note})
+                    "note": e.note_display})
     return out
