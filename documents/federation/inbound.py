@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 
@@ -379,6 +381,18 @@ def _plan_status(report: ImportReport, pkg: StatusPackage, peer):
     return ("take_back", reporter, dispatches)
 
 
+# "Số đến 12", "số đến: 12/2026", "Incoming number 12", "Incoming no. 12" (this portal writes the first;
+# other systems write one of these, or nothing: then the board shows no number).
+_INCOMING_NUMBER = re.compile(r"(?:s[ốo]\s*[đd][ếe]n|incoming\s*(?:number|no\.?))\s*[:#]?\s*(\d[\w/.\-]{0,39})",
+                              re.IGNORECASE)
+
+
+def incoming_number_in(description: str) -> str:
+    """The incoming number a status 03 states in its Description, or ""."""
+    found = _INCOMING_NUMBER.search(unicodedata.normalize("NFC", description or ""))
+    return found.group(1).rstrip("./-") if found else ""
+
+
 def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
     mode, reporter, dispatches = plan
     at = pkg.timestamp
@@ -401,7 +415,8 @@ def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
             # The peer reports on the document, so it has it: the lost acknowledgement does not matter.
             dispatch_delivered(dispatch_id=d.pk, actor_name=reporter.code,
                                note=M.NOTE_STATUS_RECEIVED(code=pkg.status_code))
-        status_emit(dispatch=d, code=pkg.status_code, acting_user=None, note=note, at=at, actor_name=who)
+        status_emit(dispatch=d, code=pkg.status_code, acting_user=None, note=note, at=at, actor_name=who,
+                    remote_incoming_number=incoming_number_in(note) if pkg.status_code == "03" else "")
         applied.append(d.pk)
     if not applied:
         report.result, report.code = InboundResult.DUPLICATE, "duplicate"

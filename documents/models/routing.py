@@ -59,6 +59,9 @@ class Dispatch(models.Model):
     status_at = models.DateTimeField(_("status time"), null=True, blank=True)
     status_by = models.CharField(_("status reported by"), max_length=200, blank=True)
     status_note = models.CharField(_("status note"), max_length=500, blank=True)
+    # The incoming number (số đến) a recipient served by another system gave the document, read from
+    # its status 03 (a local recipient's is on its IncomingRecord).
+    remote_incoming_number = models.CharField(_("recipient's incoming number"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

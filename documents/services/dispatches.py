@@ -328,12 +328,13 @@ def dispatch_sweep(*, now=None) -> int:
 
 @service
 def status_emit(*, dispatch: Dispatch, code: str, acting_user, note: str = "", at=None,
-                actor_name: str = "") -> DispatchEvent:
+                actor_name: str = "", remote_incoming_number: str = "") -> DispatchEvent:
     """
     Record a business status (edXML 01–16) on the sender's dispatch, tell the sender's clerks,
     and hand it to the transport of the unit it concerns when that unit is served elsewhere
     (a recipient's status when the document came from a remote unit; a take-back request when
     the document went to one). The caller writes the audit row of the action behind it.
+    ``remote_incoming_number``: the số đến a remote recipient reported with its 03, kept for the board.
     """
     at = at or timezone.now()
     who = (actor_name or actor_display(acting_user))[:200]
@@ -341,8 +342,9 @@ def status_emit(*, dispatch: Dispatch, code: str, acting_user, note: str = "", a
     event = DispatchEvent.objects.create(dispatch=dispatch, kind=EventKind.BUSINESS, code=code, at=at,
                                          actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
                                          actor_name=who, **fields)
+    extra = {"remote_incoming_number": remote_incoming_number[:40]} if remote_incoming_number else {}
     Dispatch.objects.filter(pk=dispatch.pk).update(status_code=code, status_at=at, status_by=who,
-                                                   status_note=fields["note"][:500])
+                                                   status_note=fields["note"][:500], **extra)
     text = M.STATUS_CHANGED(unit=dispatch.recipient.name, status=Label(M.STATUS, code),
                             subject=dispatch.document.subject)
     notification_send(user_ids=[u for _unit, u in unit_members(unit_ids=[dispatch.sender_id], roles=Role.CLERK)],
