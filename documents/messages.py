@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop as N_
 
 from egov.core.messages import define, define_choices
 
-from .choices import ChaseKind, DeliveryState, RequestKind, StatusCode
+from .choices import ChaseKind, CommentVerdict, DeliveryState, RequestKind, StatusCode
 
 STATUS = define_choices("documents.StatusCode", StatusCode)
 DELIVERY_STATE = define_choices("documents.DeliveryState", DeliveryState)
@@ -35,6 +35,27 @@ NOTE_RECEIVED_TOLERATED = define("documents.note.received_tolerated",
 NOTE_MANUAL_IMPORT = define("documents.note.manual_import", N_("manual import"))
 
 # --- notifications (Notification.message_code) --------------------------------------------------
+VERDICT = define_choices("documents.CommentVerdict", CommentVerdict)
+DRAFT_CHANGED_AFTER_APPROVAL = define("documents.notify.draft_changed_after_approval",
+                                      N_("A draft you approved was changed and awaits your approval again: %(s)s"))
+DRAFT_TO_REVIEW = define("documents.notify.draft_to_review", N_("A draft awaits your review: %(s)s"))
+DRAFT_TO_SIGN = define("documents.notify.draft_to_sign", N_("A draft awaits your signature: %(s)s"))
+DRAFT_RETURNED = define("documents.notify.draft_returned", N_("Your draft was returned: %(s)s — %(note)s"))
+DRAFT_TO_ISSUE = define("documents.notify.draft_to_issue", N_("A signed draft awaits its number and issue: %(s)s"))
+COMMENTS_REQUESTED = define("documents.notify.comments_requested",
+                            N_("Your comments on a draft are requested by %(date)s: %(s)s"))
+COMMENTS_TO_SEND = define("documents.notify.comments_to_send",
+                          N_("A comment request awaits sending to other units: %(s)s"))
+COMMENTS_EXTENDED = define("documents.notify.comments_extended",
+                           N_("The deadline for your comments was extended to %(date)s: %(s)s"))
+COMMENT_ANSWERED = define("documents.notify.comment_answered", N_("%(who)s: %(verdict)s — %(s)s"))
+COMMENTS_DUE = define("documents.notify.comments_due", N_("Comments due by %(date)s: %(s)s"))
+CERTIFICATE_EXPIRING = define("documents.notify.certificate_expiring",
+                              N_("Certificate %(subject)s expires on %(date)s"))
+CRL_STALE = define("documents.notify.crl_stale",
+                   N_("The revocation list %(crl)s was due on %(date)s and has not been refreshed"))
+DISPATCH_WAITING = define("documents.notify.dispatch_waiting",
+                          N_("A delivery has been waiting for %(minutes)d minutes: check the workers and the broker"))
 ARRIVED = define("documents.notify.arrived", N_("New incoming document %(number)s: %(subject)s"))
 AWAITS_ASSIGNMENT = define("documents.notify.awaits_assignment",
                            N_("Incoming document no. %(n)d awaits assignment: %(subject)s"))
@@ -66,4 +87,7 @@ LEGACY_NOTES = [NOTE_INCOMING_NUMBER.code, NOTE_MAIN_HANDLER.code, NOTE_LEAD_DIV
 LEGACY_NOTIFICATIONS = [ARRIVED.code, AWAITS_ASSIGNMENT.code, ASSIGNED.code, DIVISION_ASSIGNED.code,
                         TAKE_BACK_ASKED.code, OPINION.code, DISPATCH_FAILED.code, OVERDUE.code, DUE_SOON.code,
                         CHASE_ACKNOWLEDGED.code, EXTENSION_REQUESTED.code, EXTENSION_GRANTED.code,
-                        EXTENSION_REFUSED.code, ASSIGNEE_REMOVED.code]
+                        EXTENSION_REFUSED.code, ASSIGNEE_REMOVED.code, DRAFT_CHANGED_AFTER_APPROVAL.code,
+                        DRAFT_TO_REVIEW.code, DRAFT_TO_SIGN.code, DRAFT_RETURNED.code, DRAFT_TO_ISSUE.code,
+                        COMMENTS_REQUESTED.code, COMMENTS_TO_SEND.code, COMMENTS_EXTENDED.code, COMMENTS_DUE.code,
+                        CERTIFICATE_EXPIRING.code, CRL_STALE.code, DISPATCH_WAITING.code]

@@ -410,7 +410,8 @@ def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
             rec.save(update_fields=["open_request", "open_request_reason"])
             notification_send(user_ids=[u for _unit, u in unit_members(unit_ids=[rec.unit_id], roles=Role.CLERK)],
                               kind=NotificationKind.INCOMING_REQUEST, unit_id=rec.unit_id, object_type="incoming",
-                              object_id=rec.pk, text=M.TAKE_BACK_ASKED(sender=reporter.name, subject=d.document.subject))
+                              object_id=rec.pk,
+                              text=M.TAKE_BACK_ASKED(sender=reporter.name, subject=d.document.subject))
         if d.state != DeliveryState.DELIVERED:
             # The peer reports on the document, so it has it: the lost acknowledgement does not matter.
             dispatch_delivered(dispatch_id=d.pk, actor_name=reporter.code,
