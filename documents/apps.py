@@ -7,6 +7,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self):
+        from . import messages  # noqa: F401 - the codes of stored texts, for rendering them anywhere
         from .services.delivery import LocalTransport
         from .transports import transport_register
 

@@ -244,6 +244,7 @@ class AuditVerb(models.TextChoices):
     DISPATCH_RETRYING = "dispatch.retrying", _("Delivery attempt failed; will retry")
     DISPATCH_FAILED = "dispatch.failed", _("Delivery failed")
     DISPATCH_REQUEUED = "dispatch.requeued", _("Delivery requeued by the sweeper")
+    HELD_FILE_REMOVED = "compose.held_file_removed", _("Held compose file removed by the sweeper")
     DISPATCH_RETRIED = "dispatch.retried", _("Failed delivery retried by a clerk")
     DISPATCH_STATUS = "dispatch.status", _("Status reported by the recipient")
     DISPATCH_REQUEST = "dispatch.request", _("Take-back or update requested")

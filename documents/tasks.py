@@ -60,6 +60,14 @@ def sweep_dispatches_task() -> int:
 
 
 @shared_task(acks_late=True)
+def held_files_sweep_task() -> int:
+    """Beat: remove compose files held across an error and never used (older than a day)."""
+    from .services.held import held_files_sweep
+
+    return held_files_sweep()
+
+
+@shared_task(acks_late=True)
 def remind_overdue_task() -> int:
     from .services.notifications import incoming_remind_overdue
 

@@ -114,7 +114,7 @@ def dispatch_board(*, document: Document, stage: list[str] | None = None, q: str
     rows = list(qs.select_related("recipient", "addressed_to").values(
         "pk", "stage", "state", "state_reason", "last_error", "status_code", "status_at", "status_note", "status_by",
         "delivered_at", "attempts", "recipient__name", "recipient__code", "addressed_to__name",
-        "incoming__incoming_number", "is_remote")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+        "incoming__incoming_number", "remote_incoming_number", "is_remote")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     for r in rows:
         r["stage_label"] = STAGES[r["stage"]]
         r["reason"] = (r["status_note"] if r["stage"] == "rejected"
@@ -133,5 +133,5 @@ def dispatch_history(*, dispatch: Dispatch) -> list[dict]:
         else:
             label = DeliveryState(e.code).label if e.code in DeliveryState.values else e.code
         out.append({"at": e.at, "kind": e.kind, "code": e.code, "label": label, "who": actor_label(e.actor_id, e.actor_name),
-                    "note": e.note})
+                    "note": e.note_display})
     return out

@@ -56,9 +56,14 @@ class DocumentBriefSerializer(serializers.ModelSerializer):
 
 
 class DispatchEventSerializer(serializers.ModelSerializer):
+    note = serializers.CharField(source="note_display", read_only=True,
+                                 help_text="In the language negotiated from Accept-Language when the portal wrote it")
+    note_code = serializers.CharField(read_only=True, help_text="Message code of a note the portal wrote, else empty")
+    note_params = serializers.JSONField(read_only=True)
+
     class Meta:
         model = DispatchEvent
-        fields = ["id", "kind", "code", "at", "actor_name", "note"]
+        fields = ["id", "kind", "code", "at", "actor_name", "note", "note_code", "note_params"]
         read_only_fields = fields
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 
@@ -37,6 +39,7 @@ from documents.choices import (
 )
 from documents.edxml import DocumentPackage, EdxmlError, StatusPackage, parse_package
 from documents.models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
+from documents import messages as M
 from documents.services.delivery import deliver_local_batch
 from documents.services.dispatches import dispatch_delivered, dispatches_create, status_emit
 from documents.services.drafting import detect_mime
@@ -285,11 +288,11 @@ def _store_blob(att) -> tuple[str, bool]:
     return saved, True
 
 
-def _received_note(origin: str, warnings: list[str]) -> str:
-    note = _("Received from %(peer)s") % {"peer": origin}
+def _received_note(origin, warnings: list[str]):
+    """How the package came in (a message code: shown in the reader's language), with what the import tolerated."""
     if warnings:
-        note += ". " + _("Tolerated on import: %(warnings)s") % {"warnings": "; ".join(warnings)}
-    return note[:1000]
+        return M.NOTE_RECEIVED_TOLERATED(peer=origin, warnings="; ".join(str(w) for w in warnings)[:800])
+    return M.NOTE_RECEIVED_FROM(peer=origin)
 
 
 def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentPlan, peer, new_blobs: list) -> None:
@@ -331,7 +334,7 @@ def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentP
         report.message = _("Every addressee already holds this document.")
         report.document = doc.pk
         return
-    origin = peer.code if peer is not None else _("manual import")
+    origin = peer.code if peer is not None else M.NOTE_MANUAL_IMPORT()
     dispatches = dispatches_create(
         document=doc, sender=plan.sender, targets=[(u, None) for u in targets], verb=DocumentsAuditVerb.DOCUMENT_IMPORTED,
         actor_name=_("System"), note=_received_note(origin, report.warnings), now=now,
@@ -378,6 +381,18 @@ def _plan_status(report: ImportReport, pkg: StatusPackage, peer):
     return ("take_back", reporter, dispatches)
 
 
+# "Số đến 12", "số đến: 12/2026", "Incoming number 12", "Incoming no. 12" (this portal writes the first;
+# other systems write one of these, or nothing: then the board shows no number).
+_INCOMING_NUMBER = re.compile(r"(?:s[ốo]\s*[đd][ếe]n|incoming\s*(?:number|no\.?))\s*[:#]?\s*(\d[\w/.\-]{0,39})",
+                              re.IGNORECASE)
+
+
+def incoming_number_in(description: str) -> str:
+    """The incoming number a status 03 states in its Description, or ""."""
+    found = _INCOMING_NUMBER.search(unicodedata.normalize("NFC", description or ""))
+    return found.group(1).rstrip("./-") if found else ""
+
+
 def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
     mode, reporter, dispatches = plan
     at = pkg.timestamp
@@ -395,13 +410,14 @@ def _apply_status(report: ImportReport, pkg: StatusPackage, plan) -> None:
             rec.save(update_fields=["open_request", "open_request_reason"])
             notification_send(user_ids=[u for _unit, u in unit_members(unit_ids=[rec.unit_id], roles=Role.CLERK)],
                               kind=NotificationKind.INCOMING_REQUEST, unit_id=rec.unit_id, object_type="incoming",
-                              object_id=rec.pk, text=_("%(sender)s asks to take back: %(subject)s")
-                              % {"sender": reporter.name, "subject": d.document.subject})
+                              object_id=rec.pk,
+                              text=M.TAKE_BACK_ASKED(sender=reporter.name, subject=d.document.subject))
         if d.state != DeliveryState.DELIVERED:
             # The peer reports on the document, so it has it: the lost acknowledgement does not matter.
             dispatch_delivered(dispatch_id=d.pk, actor_name=reporter.code,
-                               note=_("Status %(code)s received") % {"code": pkg.status_code})
-        status_emit(dispatch=d, code=pkg.status_code, acting_user=None, note=note, at=at, actor_name=who)
+                               note=M.NOTE_STATUS_RECEIVED(code=pkg.status_code))
+        status_emit(dispatch=d, code=pkg.status_code, acting_user=None, note=note, at=at, actor_name=who,
+                    remote_incoming_number=incoming_number_in(note) if pkg.status_code == "03" else "")
         applied.append(d.pk)
     if not applied:
         report.result, report.code = InboundResult.DUPLICATE, "duplicate"

@@ -59,6 +59,9 @@ class Dispatch(models.Model):
     status_at = models.DateTimeField(_("status time"), null=True, blank=True)
     status_by = models.CharField(_("status reported by"), max_length=200, blank=True)
     status_note = models.CharField(_("status note"), max_length=500, blank=True)
+    # The incoming number (số đến) a recipient served by another system gave the document, read from
+    # its status 03 (a local recipient's is on its IncomingRecord).
+    remote_incoming_number = models.CharField(_("recipient's incoming number"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -92,6 +95,10 @@ class DispatchEvent(models.Model):
                               on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(_("actor name"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=1000, blank=True)
+    # A note the portal writes (not a person) as a code and parameters (egov.core.messages), shown
+    # in the reader's language; blank for people's notes and rows written before codes existed.
+    note_code = models.CharField(_("note code"), max_length=80, blank=True)
+    note_params = models.JSONField(_("note parameters"), default=dict, blank=True)
 
     class Meta:
         ordering = ["dispatch", "at", "pk"]
@@ -100,6 +107,21 @@ class DispatchEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispatch_id} {self.kind}:{self.code} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def note_display(self) -> str:
+        """The note in the active language (the reader's)."""
+        from egov.core.messages import render
+
+        return render(self.note_code, self.note_params, fallback=self.note)
+
+    @staticmethod
+    def note_fields(note) -> dict:
+        """``note``, ``note_code`` and ``note_params`` for a note that is a ``Msg`` or a person's text."""
+        from egov.core.messages import message_fields
+
+        f = message_fields(note, limit=1000)
+        return {"note": f["text"], "note_code": f["code"], "note_params": f["params"]}
 
 
 class IncomingRecord(models.Model):

@@ -16,12 +16,14 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError, StateError
+from egov.core.messages import Label
 from egov.core.notifications import notification_send
 from egov.core.text import actor_display
 from units.choices import Role
 from units.models import Membership, Unit
 from units.permissions import require_role
 
+from .. import messages as M
 from ..choices import AuditVerb, ChaseKind, ExtensionState, HandlerRole, IncomingStatus, NotificationKind
 from ..models import Chase, DeadlineExtension, IncomingAssignment, IncomingRecord, ReminderPolicy
 
@@ -66,9 +68,8 @@ def chase_send(*, incoming: IncomingRecord, acting_user, kind: str, text: str = 
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.CHASE_SENT, obj=rec,
                  details={"chase": chase.pk, "number": number, "kind": kind, "target": target.pk})
     _notify([target.pk], rec=rec, kind=NotificationKind.INCOMING_CHASED,
-            text=_("%(kind)s no. %(n)d from %(who)s: %(subject)s")
-            % {"kind": ChaseKind(kind).label, "n": number, "who": actor_display(acting_user),
-               "subject": rec.document.subject})
+            text=M.CHASED(kind=Label(M.CHASE_KIND, kind), n=number, who=actor_display(acting_user),
+                          subject=rec.document.subject))
     return chase
 
 
@@ -85,8 +86,7 @@ def chase_acknowledge(*, chase: Chase, acting_user, answer: str = "") -> Chase:
     audit_record(actor=acting_user, unit=c.incoming.unit, verb=AuditVerb.CHASE_ACKNOWLEDGED, obj=c.incoming,
                  details={"chase": c.pk, "number": c.number})
     _notify([c.created_by_id], rec=c.incoming, kind=NotificationKind.CHASE_ACKNOWLEDGED,
-            text=_("%(who)s acknowledged chase no. %(n)d: %(subject)s")
-            % {"who": actor_display(acting_user), "n": c.number, "subject": c.incoming.document.subject})
+            text=M.CHASE_ACKNOWLEDGED(who=actor_display(acting_user), n=c.number, subject=c.incoming.document.subject))
     return c
 
 
@@ -115,9 +115,8 @@ def extension_request(*, incoming: IncomingRecord, acting_user, deadline: dateti
                  details={"extension": ext.pk, "from": current.isoformat() if current else None,
                           "to": deadline.isoformat()})
     _notify([assignment.assigned_by_id], rec=rec, kind=NotificationKind.EXTENSION_REQUESTED,
-            text=_("%(who)s asks for more time (until %(date)s): %(subject)s")
-            % {"who": actor_display(acting_user), "date": deadline.strftime("%d/%m/%Y"),
-               "subject": rec.document.subject})
+            text=M.EXTENSION_REQUESTED(who=actor_display(acting_user), date=deadline.strftime("%d/%m/%Y"),
+                                       subject=rec.document.subject))
     return ext
 
 
@@ -160,9 +159,8 @@ def extension_decide(*, extension: DeadlineExtension, acting_user, grant: bool,
     audit_record(actor=acting_user, unit=rec.unit,
                  verb=AuditVerb.EXTENSION_GRANTED if grant else AuditVerb.EXTENSION_REFUSED, obj=rec,
                  details={"extension": ext.pk, "deadline": ext.new_deadline.isoformat() if grant else None})
-    text = (_("Extension granted until %(date)s: %(subject)s")
-            % {"date": ext.new_deadline.strftime("%d/%m/%Y"), "subject": rec.document.subject}) if grant else (
-        _("Extension refused (%(note)s): %(subject)s") % {"note": ext.decision_note, "subject": rec.document.subject})
+    text = (M.EXTENSION_GRANTED(date=ext.new_deadline.strftime("%d/%m/%Y"), subject=rec.document.subject) if grant
+            else M.EXTENSION_REFUSED(note=ext.decision_note, subject=rec.document.subject))
     _notify([ext.requested_by_id], rec=rec, kind=NotificationKind.EXTENSION_DECIDED, text=text)
     return ext
 
@@ -190,8 +188,7 @@ def assignee_remove(*, assignment: IncomingAssignment, acting_user, reason: str)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.ASSIGNEE_REMOVED, obj=rec,
                  details={"assignment": a.pk, "user": a.user_id, "role": a.role, "reason": a.removed_reason})
     _notify([a.user_id], rec=rec, kind=NotificationKind.ASSIGNEE_REMOVED,
-            text=_("You were removed from: %(subject)s (%(reason)s)")
-            % {"subject": rec.document.subject, "reason": a.removed_reason})
+            text=M.ASSIGNEE_REMOVED(subject=rec.document.subject, reason=a.removed_reason))
     return a
 
 

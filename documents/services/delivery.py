@@ -32,6 +32,7 @@ from egov.core.notifications import Note, notifications_send
 from units.choices import Role
 from units.selectors import unit_members
 
+from .. import messages as M
 from ..choices import AttachmentKind, AuditVerb, BusinessType, EventKind, IncomingStatus, NotificationKind
 from ..models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
 from ..transports import Transport
@@ -150,8 +151,7 @@ def _deliver_rows(rows: list[dict]) -> int:
         for r in by_unit[unit_id]:
             doc = docs[r["document_id"]]
             notes.append(Note(user_id=user_id, unit_id=unit_id, kind=NotificationKind.INCOMING_ARRIVED,
-                              text=_("New incoming document %(number)s: %(subject)s")
-                              % {"number": doc.number_notation, "subject": doc.subject},
+                              text=M.ARRIVED(number=doc.number_notation, subject=doc.subject),
                               object_type="dispatch", object_id=r["pk"]))
     notifications_send(notes)
     followups = [d for d in docs.values() if d.business_type in (BusinessType.REVOCATION, BusinessType.REPLACEMENT)]
@@ -194,9 +194,11 @@ def _apply_followup(doc, recipient_ids: list[int], now) -> None:
                .filter(document_id=doc.related_document_id, unit_id__in=recipient_ids)
                .exclude(status=IncomingStatus.CANCELLED))
     if doc.business_type == BusinessType.REVOCATION:
-        reason = _("Revoked by %(number)s") % {"number": doc.number_notation}
+        reason_msg = M.NOTE_REVOKED(number=doc.number_notation)
     else:
-        reason = _("Replaced by %(number)s") % {"number": doc.number_notation}
+        reason_msg = M.NOTE_REPLACED(number=doc.number_notation)
+    fields = DispatchEvent.note_fields(reason_msg)
+    reason = fields["note"]  # in the portal's language, for the record's cancel reason and the audit
     affected = list(earlier.values_list("pk", "dispatch_id", "unit_id"))
     if not affected:
         return
@@ -204,13 +206,13 @@ def _apply_followup(doc, recipient_ids: list[int], now) -> None:
         status=IncomingStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:500])
     DispatchEvent.objects.bulk_create([
         DispatchEvent(dispatch_id=dispatch_id, kind=EventKind.NOTE, code="cancelled", at=now,
-                      actor_name=_("System"), note=reason) for _pk, dispatch_id, _u in affected])
+                      actor_name=_("System"), **fields) for _pk, dispatch_id, _u in affected])
     audit_bulk(audit_build(verb=AuditVerb.INCOMING_CANCELLED, unit_id=unit_id, object_type="documents.incomingrecord",
                            object_id=pk, details={"reason": reason, "by_document": doc.pk})
                for pk, _d, unit_id in affected)
     # Tell the sender's clerks once, and the recipients' clerks about their own record.
     units = {pk: unit_id for pk, _d, unit_id in affected}
-    text = _("%(reason)s: %(subject)s") % {"reason": reason, "subject": doc.subject}
+    text = M.FOLLOWUP(reason=reason_msg, subject=doc.subject)
     notes = []
     for unit_id, user_id in unit_members(unit_ids={doc.owner_unit_id, *units.values()}, roles=Role.CLERK):
         if unit_id == doc.owner_unit_id:

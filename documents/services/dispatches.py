@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_build, audit_bulk, audit_copy, audit_record
 from egov.core.db import copy_insert, service, service_atomic
 from egov.core.errors import StateError
+from egov.core.messages import Label
 from egov.core.notifications import notification_send
 from egov.core.text import actor_display
 from units.choices import Role
@@ -37,6 +38,7 @@ from units.permissions import require_role
 from units.selectors import unit_members
 
 from ..choices import AuditVerb, DeliveryState, EventKind, NotificationKind, StatusCode
+from .. import messages as M
 from ..models import Dispatch, DispatchEvent, Document
 from ..transports import transport_for, transports, transports_enqueue
 
@@ -97,11 +99,11 @@ def dispatches_create(*, document: Document, sender: Unit, targets: Sequence[tup
     if any(d.pk is None for d in dispatches):  # backends that cannot return ids
         dispatches = list(Dispatch.objects.filter(document=document, recipient_id__in=[d.recipient_id for d in new]))
     actor_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
-    copy_insert(DispatchEvent, [  # h17: one COPY, no model instances
+    copy_insert(DispatchEvent, [  # one COPY, no model instances
         {"dispatch_id": d.pk, "kind": EventKind.TRANSPORT, "code": DeliveryState.PENDING, "at": now,
          "actor_id": actor_id, "actor_name": who,
-         "note": ((_("Addressed to %(name)s, which no longer exists") % {"name": d.addressed_to.name}
-                   if d.addressed_to_id else "") or note or d.state_reason)[:1000]}
+         **DispatchEvent.note_fields((M.NOTE_ADDRESSEE_GONE(name=d.addressed_to.name)
+                                      if d.addressed_to_id else "") or note or d.state_reason)}
         for d in dispatches])
     audit_record(actor=acting_user, unit=sender, verb=verb,
                  obj=document, details={"dispatches": len(dispatches), **(details or {})})
@@ -165,8 +167,8 @@ def dispatch_sending(*, dispatch_id: int, actor_name: str = "", note: str = "") 
         d.state = DeliveryState.SENDING
         d.save(update_fields=["state"])
     DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.SENDING, at=now,
-                                 actor_name=(actor_name or _system())[:200], note=note[:1000])
-    audit_record(actor=None, unit=d.sender, verb=AuditVerb.DISPATCH_SENDING, obj=d, details={"note": note[:500]})
+                                 actor_name=(actor_name or _system())[:200], **DispatchEvent.note_fields(note))
+    audit_record(actor=None, unit=d.sender, verb=AuditVerb.DISPATCH_SENDING, obj=d, details={"note": str(note)[:500]})
     return True
 
 
@@ -182,9 +184,9 @@ def dispatch_delivered(*, dispatch_id: int, actor_name: str = "", note: str = ""
     d.attempts += 1
     d.save(update_fields=["state", "delivered_at", "next_attempt_at", "last_error", "state_reason", "attempts"])
     DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.DELIVERED, at=now,
-                                 actor_name=(actor_name or _system())[:200], note=note[:1000])
+                                 actor_name=(actor_name or _system())[:200], **DispatchEvent.note_fields(note))
     audit_record(actor=None, unit=d.recipient if d.recipient.is_local else d.sender, verb=AuditVerb.DISPATCH_DELIVERED,
-                 obj=d, details={"document": d.document_id, "note": note[:500]})
+                 obj=d, details={"document": d.document_id, "note": str(note)[:500]})
     return True
 
 
@@ -222,7 +224,7 @@ def dispatch_record_failure(*, dispatch_id: int, error: str, permanent: bool = F
         notification_send(user_ids=[u for _unit, u in unit_members(unit_ids=[d.sender_id], roles=Role.CLERK)],
                           kind=NotificationKind.DISPATCH_FAILED, unit_id=d.sender_id, object_type="dispatch",
                           object_id=d.pk,
-                          text=notify_text or _("Delivery of a document failed; a clerk can retry it."))
+                          text=notify_text or M.DISPATCH_FAILED())
     return d.state
 
 
@@ -237,7 +239,8 @@ def dispatch_retry(*, dispatch: Dispatch, acting_user) -> Dispatch:
     d.state, d.next_attempt_at, d.enqueued_at, d.attempts = DeliveryState.PENDING, None, now, 0
     d.save(update_fields=["state", "next_attempt_at", "enqueued_at", "attempts"])
     DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=DeliveryState.PENDING, at=now,
-                                 actor=acting_user, actor_name=actor_display(acting_user), note=_("Retried"))
+                                 actor=acting_user, actor_name=actor_display(acting_user),
+                                 **DispatchEvent.note_fields(M.NOTE_RETRIED()))
     audit_record(actor=acting_user, unit=d.sender, verb=AuditVerb.DISPATCH_RETRIED, obj=d)
     transports_enqueue([(d.pk, transport_for(d.recipient))])
     return d
@@ -303,7 +306,7 @@ def dispatches_requeue_stuck(*, now, remote: bool = False, limit: int | None = N
         Dispatch.objects.filter(pk__in=ids).update(enqueued_at=now, claimed_by="", claimed_at=None)
         DispatchEvent.objects.bulk_create(
             [DispatchEvent(dispatch_id=pk, kind=EventKind.TRANSPORT, code=REQUEUED, at=now, actor_name=_system(),
-                           note=_("Queued again by the sweeper (was %(state)s)") % {"state": state})
+                           **DispatchEvent.note_fields(M.NOTE_REQUEUED(state=Label(M.DELIVERY_STATE, state))))
              for pk, _s, state in rows], batch_size=1000)
         audit_bulk(audit_build(verb=AuditVerb.DISPATCH_REQUEUED, unit_id=sender_id, object_type="documents.dispatch",
                                object_id=pk, details={"state": state}) for pk, sender_id, state in rows)
@@ -327,22 +330,25 @@ def dispatch_sweep(*, now=None) -> int:
 
 @service
 def status_emit(*, dispatch: Dispatch, code: str, acting_user, note: str = "", at=None,
-                actor_name: str = "") -> DispatchEvent:
+                actor_name: str = "", remote_incoming_number: str = "") -> DispatchEvent:
     """
     Record a business status (edXML 01–16) on the sender's dispatch, tell the sender's clerks,
     and hand it to the transport of the unit it concerns when that unit is served elsewhere
     (a recipient's status when the document came from a remote unit; a take-back request when
     the document went to one). The caller writes the audit row of the action behind it.
+    ``remote_incoming_number``: the số đến a remote recipient reported with its 03, kept for the board.
     """
     at = at or timezone.now()
     who = (actor_name or actor_display(acting_user))[:200]
+    fields = DispatchEvent.note_fields(note)
     event = DispatchEvent.objects.create(dispatch=dispatch, kind=EventKind.BUSINESS, code=code, at=at,
                                          actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-                                         actor_name=who, note=note[:1000])
+                                         actor_name=who, **fields)
+    extra = {"remote_incoming_number": remote_incoming_number[:40]} if remote_incoming_number else {}
     Dispatch.objects.filter(pk=dispatch.pk).update(status_code=code, status_at=at, status_by=who,
-                                                   status_note=note[:500])
-    text = _("%(unit)s: %(status)s — %(subject)s") % {
-        "unit": dispatch.recipient.name, "status": StatusCode(code).label, "subject": dispatch.document.subject}
+                                                   status_note=fields["note"][:500], **extra)
+    text = M.STATUS_CHANGED(unit=dispatch.recipient.name, status=Label(M.STATUS, code),
+                            subject=dispatch.document.subject)
     notification_send(user_ids=[u for _unit, u in unit_members(unit_ids=[dispatch.sender_id], roles=Role.CLERK)],
                       kind=NotificationKind.for_status(code), text=text, unit_id=dispatch.sender_id,
                       object_type="dispatch", object_id=dispatch.pk)

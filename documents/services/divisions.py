@@ -23,6 +23,7 @@ from units.models import Division, Membership
 from units.permissions import require_role
 from units.selectors import division_members, user_heads_division
 
+from .. import messages as M
 from ..choices import AuditVerb, HandlerRole, IncomingStatus, NotificationKind, StatusCode
 from ..models import IncomingAssignment, IncomingDivisionAssignment, IncomingRecord
 from .dispatches import status_emit
@@ -88,14 +89,14 @@ def incoming_assign_divisions(*, incoming: IncomingRecord, acting_user, lead_div
         rec.deadline = deadline
     rec.save(update_fields=["instruction", "status", "deadline"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.ASSIGNED, acting_user=acting_user,
-                note=_("Lead division: %(name)s") % {"name": lead.name}, at=now)
+                note=M.NOTE_LEAD_DIVISION(name=lead.name), at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_DIVISIONS_ASSIGNED, obj=rec, details={
         "lead": lead.pk, "co": [d.pk for d in co], "info": [d.pk for d in info],
         "deadline": deadline.isoformat() if deadline else None})
     heads = [u for _d, u in division_members(division_ids=[lead.pk, *[d.pk for d in co + info]], heads_only=True)]
     notification_send(user_ids=sorted(set(heads)), unit_id=rec.unit_id, kind=NotificationKind.INCOMING_DIVISION,
                       object_type="incoming", object_id=rec.pk,
-                      text=_("Assigned to your division: %(subject)s") % {"subject": rec.document.subject})
+                      text=M.DIVISION_ASSIGNED(subject=rec.document.subject))
     return rec
 
 
@@ -169,7 +170,7 @@ def incoming_division_hand_on(*, division_assignment: IncomingDivisionAssignment
         "info": [u.pk for u in info], "deadline": deadline.isoformat() if deadline else None})
     notification_send(user_ids=[u.pk for u in main + co + info], unit_id=rec.unit_id,
                       kind=NotificationKind.INCOMING_ASSIGNED, object_type="incoming", object_id=rec.pk,
-                      text=_("You have been assigned: %(subject)s") % {"subject": rec.document.subject})
+                      text=M.ASSIGNED(subject=rec.document.subject))
     return da
 
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError, StateError
+from egov.core.messages import Label
 from egov.core.notifications import Note, notification_send, notifications_send
 from egov.core.text import actor_display
 from units.choices import Role
@@ -39,6 +40,7 @@ from units.models import Division, Membership, Unit
 from units.permissions import require_role, user_roles_in
 from units.selectors import division_members, unit_members, unit_office, user_division_ids, user_heads_division
 
+from .. import messages as M
 from ..choices import (
     DOCUMENT_TYPE_NAMES_VI,
     AttachmentKind,
@@ -150,7 +152,7 @@ def _audit(draft: Draft, verb, actor, **details) -> None:
     audit_record(actor=actor, unit=draft.owner_unit, verb=verb, obj=draft, details=details)
 
 
-def _notify(user_ids, draft: Draft, kind, text: str) -> None:
+def _notify(user_ids, draft: Draft, kind, text) -> None:
     ids = sorted({u for u in user_ids if u})
     if ids:
         notification_send(user_ids=ids, unit_id=draft.owner_unit_id, kind=kind, text=text, object_type="draft",
@@ -315,8 +317,7 @@ def _after_change(draft: Draft, acting_user, what: str) -> None:
         _event(draft, DraftEventKind.BACK_TO_SIGNER, acting_user, note=what)
         _audit(draft, AuditVerb.DRAFT_BACK_TO_SIGNER, acting_user, change=what)
         _notify([draft.signer_id], draft, NotificationKind.DRAFT_TO_SIGN,
-                _("A draft you approved was changed and awaits your approval again: %(s)s")
-                % {"s": draft.document.subject})
+                M.DRAFT_CHANGED_AFTER_APPROVAL(s=draft.document.subject))
 
 
 def _require_editor(draft: Draft, user) -> None:
@@ -400,7 +401,7 @@ def draft_submit(*, draft: Draft, acting_user, signer, competence: str = "", on_
                     "open_comment_requests": open_requests.count()})
     _audit(dr, AuditVerb.DRAFT_SUBMITTED, acting_user, signer=signer.pk, state=dr.state)
     _notify(draft_reviewers(dr), dr, NotificationKind.DRAFT_TO_REVIEW,
-            _("A draft awaits your review: %(s)s") % {"s": dr.document.subject})
+            M.DRAFT_TO_REVIEW(s=dr.document.subject))
     return dr
 
 
@@ -447,10 +448,10 @@ def draft_approve(*, draft: Draft, acting_user, note: str = "", checklist: dict 
     _audit(dr, AuditVerb.DRAFT_APPROVED, acting_user, step=kind, version=version.number)
     if dr.state == DraftState.APPROVED:
         _notify([dr.signer_id], dr, NotificationKind.DRAFT_TO_SIGN,
-                _("A draft awaits your signature: %(s)s") % {"s": dr.document.subject})
+                M.DRAFT_TO_SIGN(s=dr.document.subject))
     else:
         _notify(draft_reviewers(dr), dr, NotificationKind.DRAFT_TO_REVIEW,
-                _("A draft awaits your review: %(s)s") % {"s": dr.document.subject})
+                M.DRAFT_TO_REVIEW(s=dr.document.subject))
     return dr
 
 
@@ -469,7 +470,7 @@ def draft_return(*, draft: Draft, acting_user, note: str) -> Draft:
     _event(dr, DraftEventKind.RETURNED, acting_user, version=_current(dr), note=note, details={"from": step})
     _audit(dr, AuditVerb.DRAFT_RETURNED, acting_user, step=step, note=note[:500])
     _notify([dr.drafter_id], dr, NotificationKind.DRAFT_RETURNED,
-            _("Your draft was returned: %(s)s — %(note)s") % {"s": dr.document.subject, "note": note[:200]})
+            M.DRAFT_RETURNED(s=dr.document.subject, note=note[:200]))
     return dr
 
 
@@ -499,7 +500,7 @@ def _signed(dr: Draft, acting_user, signed: bytes, method: str, version: DraftVe
                     "competence": dr.competence})
     _audit(dr, AuditVerb.DRAFT_SIGNED, acting_user, method=method, sha256=sha, version=version.number)
     _notify(draft_reviewers(dr), dr, NotificationKind.DRAFT_TO_ISSUE,
-            _("A signed draft awaits its number and issue: %(s)s") % {"s": dr.document.subject})
+            M.DRAFT_TO_ISSUE(s=dr.document.subject))
     return dr
 
 
@@ -678,13 +679,12 @@ def comment_request_create(*, draft: Draft, acting_user, deadline: datetime.date
                     "deadline": deadline.isoformat()})
     _audit(dr, AuditVerb.COMMENTS_REQUESTED, acting_user, request=request.pk, users=len(users), units=len(units))
     _notify([u.pk for u in users], dr, NotificationKind.COMMENTS_REQUESTED,
-            _("Your comments on a draft are requested by %(date)s: %(s)s")
-            % {"date": deadline.strftime("%d/%m/%Y"), "s": dr.document.subject})
+            M.COMMENTS_REQUESTED(date=deadline.strftime("%d/%m/%Y"), s=dr.document.subject))
     if units:
         _notify(_office_members(dr.owner_unit) | {u for _x, u in unit_members(unit_ids=[dr.owner_unit_id],
                                                                               roles=Role.CLERK)},
                 dr, NotificationKind.DRAFT_TO_ISSUE,
-                _("A comment request awaits sending to other units: %(s)s") % {"s": dr.document.subject})
+                M.COMMENTS_TO_SEND(s=dr.document.subject))
     return request
 
 
@@ -753,11 +753,10 @@ def comment_request_extend(*, request: CommentRequest, acting_user, deadline: da
     if units and req.document_id and req.document.status != DocumentStatus.DRAFT:
         local_leaders = [u for _x, u in unit_members(unit_ids=units, roles=Role.LEADER)]
         notification_send(user_ids=local_leaders, kind=NotificationKind.COMMENTS_REQUESTED, object_type="draft",
-                          object_id=dr.pk, text=_("The deadline for your comments was extended to %(date)s: %(s)s")
-                          % {"date": deadline.strftime("%d/%m/%Y"), "s": dr.document.subject})
+                          object_id=dr.pk, text=M.COMMENTS_EXTENDED(date=deadline.strftime("%d/%m/%Y"),
+                                                                    s=dr.document.subject))
     _notify(pending, dr, NotificationKind.COMMENTS_REQUESTED,
-            _("The deadline for your comments was extended to %(date)s: %(s)s")
-            % {"date": deadline.strftime("%d/%m/%Y"), "s": dr.document.subject})
+            M.COMMENTS_EXTENDED(date=deadline.strftime("%d/%m/%Y"), s=dr.document.subject))
     return req
 
 
@@ -806,9 +805,8 @@ def _record_answer(target: CommentTarget, acting_user, verdict: str, comment: st
                     "unit": target.unit.code if target.unit_id else None, "file": name})
     _audit(dr, AuditVerb.COMMENT_ANSWERED, acting_user, request=req.pk, verdict=verdict)
     _notify([req.requested_by_id], dr, NotificationKind.COMMENT_ANSWERED,
-            _("%(who)s: %(verdict)s — %(s)s") % {"who": actor_display(acting_user) if not target.unit_id
-                                                  else target.unit.name,
-                                                  "verdict": CommentVerdict(verdict).label, "s": dr.document.subject})
+            M.COMMENT_ANSWERED(who=actor_display(acting_user) if not target.unit_id else target.unit.name,
+                               verdict=Label(M.VERDICT, verdict), s=dr.document.subject))
     return answer
 
 
@@ -887,8 +885,7 @@ def comment_requests_remind(*, today: datetime.date | None = None) -> int:
     notes = []
     for t in targets:
         dr = t.request.draft
-        text = (_("Comments due by %(date)s: %(s)s") % {"date": t.request.deadline.strftime("%d/%m/%Y"),
-                                                        "s": dr.document.subject})
+        text = M.COMMENTS_DUE(date=t.request.deadline.strftime("%d/%m/%Y"), s=dr.document.subject)
         for user_id in ([t.user_id] if t.user_id else leaders.get(t.unit_id, [])):
             notes.append(Note(user_id=user_id, kind=NotificationKind.COMMENTS_REMINDER, text=text,
                               unit_id=t.unit_id or dr.owner_unit_id, object_type="draft", object_id=dr.pk))

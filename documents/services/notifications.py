@@ -11,11 +11,11 @@ import datetime
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from egov.core.db import service_atomic
 from egov.core.notifications import Note, notifications_send
 
+from .. import messages as M
 from ..choices import HandlerRole, NotificationKind
 from ..models import IncomingAssignment, IncomingRecord, ReminderPolicy
 from ..selectors import OPEN_STATUSES
@@ -71,10 +71,10 @@ def incoming_remind_overdue(*, today=None) -> int:
         notes = []
         for rec, why in due:
             if why == "overdue":
-                kind, text = NotificationKind.INCOMING_OVERDUE, _("Overdue since %(date)s: %(subject)s")
+                kind, message = NotificationKind.INCOMING_OVERDUE, M.OVERDUE
             else:
-                kind, text = NotificationKind.INCOMING_DUE_SOON, _("Due on %(date)s: %(subject)s")
-            text = text % {"date": rec.deadline.strftime("%d/%m/%Y"), "subject": rec.document.subject}
+                kind, message = NotificationKind.INCOMING_DUE_SOON, M.DUE_SOON
+            text = message(date=rec.deadline.strftime("%d/%m/%Y"), subject=rec.document.subject)
             notes += [Note(user_id=user_id, unit_id=rec.unit_id, kind=kind, text=text,
                            object_type="incoming", object_id=rec.pk) for user_id in by_record.get(rec.pk, ())]
         notifications_send(notes)

@@ -18,7 +18,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from egov.core.db import service_atomic
 from egov.core.models import Notification
@@ -27,6 +26,7 @@ from units.choices import Role, UnitKind
 from units.models import Unit
 from units.selectors import unit_members
 
+from .. import messages as M
 from ..choices import DeliveryState, NotificationKind
 from ..models import Dispatch
 
@@ -57,8 +57,8 @@ def operations_alerts(*, now=None) -> int:
         for cert in Certificate.objects.expiring_within(settings.ALERT_CERTIFICATE_DAYS, now=now).select_related("unit"):
             if _already(NotificationKind.CERTIFICATE_EXPIRING, "signatures.certificate", cert.pk):
                 continue
-            text = _("Certificate %(subject)s expires on %(date)s") % {
-                "subject": str(cert)[:300], "date": timezone.localtime(cert.not_after).strftime("%d/%m/%Y")}
+            text = M.CERTIFICATE_EXPIRING(subject=str(cert)[:300],
+                                          date=timezone.localtime(cert.not_after).strftime("%d/%m/%Y"))
             targets = {u: unit_id for unit_id, u in admins}  # one notification per person
             if cert.unit_id:
                 targets.update({u: unit_id for unit_id, u in unit_members(unit_ids=[cert.unit_id], roles=Role.UNIT_ADMIN)})
@@ -67,8 +67,7 @@ def operations_alerts(*, now=None) -> int:
         for crl in RevocationList.objects.filter(next_update__lt=now):
             if _already(NotificationKind.CRL_STALE, "signatures.revocationlist", crl.pk, since=crl.next_update):
                 continue
-            text = _("The revocation list %(crl)s was due on %(date)s and has not been refreshed") % {
-                "crl": str(crl)[:300], "date": timezone.localtime(crl.next_update).strftime("%d/%m/%Y %H:%M")}
+            text = M.CRL_STALE(crl=str(crl)[:300], date=timezone.localtime(crl.next_update).strftime("%d/%m/%Y %H:%M"))
             notes += [Note(user_id=u, unit_id=unit_id, kind=NotificationKind.CRL_STALE, text=text,
                            object_type="signatures.revocationlist", object_id=crl.pk) for unit_id, u in admins]
         oldest = (Dispatch.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING,
@@ -77,8 +76,7 @@ def operations_alerts(*, now=None) -> int:
         waited = (now - oldest).total_seconds() if oldest else 0
         if waited > settings.ALERT_DISPATCH_WAITING_SECONDS and not _already(
                 NotificationKind.DISPATCH_WAITING, "", None, since=now - timedelta(hours=1)):
-            text = _("A delivery has been waiting for %(minutes)d minutes: check the workers and the broker") % {
-                "minutes": waited // 60}
+            text = M.DISPATCH_WAITING(minutes=int(waited // 60))
             notes += [Note(user_id=u, unit_id=unit_id, kind=NotificationKind.DISPATCH_WAITING, text=text)
                       for unit_id, u in admins]
         notifications_send(notes)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
+from egov.core.messages import Label, Msg
 from egov.core.notifications import notification_send
 from egov.core.text import actor_display
 from units.choices import Role
@@ -34,6 +35,7 @@ from ..choices import (
     RequestKind,
     StatusCode,
 )
+from .. import messages as M
 from ..models import Dispatch, Document, HandlingNote, IncomingAssignment, IncomingRead, IncomingRecord
 from .dispatches import status_emit
 from .registers import register_allocate
@@ -58,7 +60,7 @@ def _lock(incoming: IncomingRecord) -> IncomingRecord:
             .select_related("unit", "document", "dispatch", "verification").get(pk=incoming.pk))
 
 
-def _notify(user_ids, *, unit, kind, text: str, incoming: IncomingRecord) -> None:
+def _notify(user_ids, *, unit, kind, text: str | Msg, incoming: IncomingRecord) -> None:
     notification_send(user_ids=user_ids, unit_id=unit.pk, kind=kind, text=text, object_type="incoming",
                       object_id=incoming.pk)
 
@@ -83,14 +85,13 @@ def incoming_accept(*, incoming: IncomingRecord, acting_user) -> IncomingRecord:
     rec.status, rec.accepted_at, rec.accepted_by = IncomingStatus.ACCEPTED, now, acting_user
     rec.save(update_fields=["register", "incoming_number", "status", "accepted_at", "accepted_by"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.ACCEPTED, acting_user=acting_user,
-                note=_("Incoming number %(n)d") % {"n": number}, at=now)
+                note=M.NOTE_INCOMING_NUMBER(n=number), at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_ACCEPTED, obj=rec,
                  details={"incoming_number": number, "register": register.pk, "signature_warning": policy_message})
     rec.policy_warning = policy_message  # shown by the UI/API: accepted despite an unverified signature
     leaders = [u for _unit, u in unit_members(unit_ids=[rec.unit_id], roles=Role.LEADER)]
     _notify(leaders, unit=rec.unit, kind=NotificationKind.INCOMING_ACCEPTED, incoming=rec,
-            text=_("Incoming document no. %(n)d awaits assignment: %(subject)s")
-            % {"n": number, "subject": rec.document.subject})
+            text=M.AWAITS_ASSIGNMENT(n=number, subject=rec.document.subject))
     return rec
 
 
@@ -153,13 +154,13 @@ def incoming_assign(*, incoming: IncomingRecord, acting_user, main_handler, co_h
         rec.deadline = deadline
     rec.save(update_fields=["main_handler", "instruction", "status", "deadline"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.ASSIGNED, acting_user=acting_user,
-                note=_("Main handler: %(name)s") % {"name": actor_display(main_handler)}, at=now)
+                note=M.NOTE_MAIN_HANDLER(name=actor_display(main_handler)), at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_ASSIGNED, obj=rec, details={
         "main": main_handler.pk, "co": [u.pk for u in co], "info": [u.pk for u in info],
         "deadline": deadline.isoformat() if deadline else None})
     _notify([u.pk for u in (main_handler, *co, *info)], unit=rec.unit, kind=NotificationKind.INCOMING_ASSIGNED,
             incoming=rec,
-            text=_("You have been assigned: %(subject)s") % {"subject": rec.document.subject})
+            text=M.ASSIGNED(subject=rec.document.subject))
     return rec
 
 
@@ -209,7 +210,7 @@ def incoming_finish(*, incoming: IncomingRecord, acting_user, note: str = "",
     rec.status, rec.finished_at, rec.progress, rec.reply_document = IncomingStatus.DONE, now, 100, reply_document
     rec.save(update_fields=["status", "finished_at", "progress", "reply_document"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.DONE, acting_user=acting_user,
-                note=(_("Reply: %(n)s") % {"n": reply_document.number_notation}) if reply_document else note[:500],
+                note=M.NOTE_REPLY(n=reply_document.number_notation) if reply_document else note[:500],
                 at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_FINISHED, obj=rec,
                  details={"reply_document": reply_document.pk if reply_document else None})
@@ -236,13 +237,12 @@ def dispatch_request(*, dispatch: Dispatch, acting_user, kind: str, reason: str)
     rec.open_request, rec.open_request_reason = kind, reason.strip()[:500]
     rec.save(update_fields=["open_request", "open_request_reason"])
     status_emit(dispatch=d, code=StatusCode.TAKE_BACK_REQUESTED, acting_user=acting_user,
-                note=f"{RequestKind(kind).label}: {reason.strip()}")
+                note=M.NOTE_REQUEST(kind=Label(M.REQUEST_KIND, kind), reason=reason.strip()))
     audit_record(actor=acting_user, unit=d.sender, verb=AuditVerb.DISPATCH_REQUEST, obj=d, details={"kind": kind,
                                                                                           "reason": reason[:500]})
     clerks = [u for _unit, u in unit_members(unit_ids=[d.recipient_id], roles=Role.CLERK)]
     _notify(clerks, unit=d.recipient, kind=NotificationKind.INCOMING_REQUEST, incoming=rec,
-            text=_("%(sender)s asks: %(kind)s — %(subject)s")
-            % {"sender": d.sender.name, "kind": RequestKind(kind).label, "subject": d.document.subject})
+            text=M.REQUEST(sender=d.sender.name, kind=Label(M.REQUEST_KIND, kind), subject=d.document.subject))
     return d
 
 
@@ -286,8 +286,7 @@ def incoming_opinion(*, incoming: IncomingRecord, acting_user, text: str) -> Han
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_OPINION, obj=rec, details={"note": hn.pk})
     if rec.main_handler_id and rec.main_handler_id != acting_user.pk:
         _notify([rec.main_handler_id], unit=rec.unit, kind=NotificationKind.INCOMING_OPINION, incoming=rec,
-                text=_("%(name)s gave an opinion: %(subject)s")
-                % {"name": actor_display(acting_user), "subject": rec.document.subject})
+                text=M.OPINION(name=actor_display(acting_user), subject=rec.document.subject))
     return hn
 
 

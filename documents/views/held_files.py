@@ -15,8 +15,7 @@ import secrets
 from django.core import signing
 from django.core.files.storage import default_storage
 
-HOLD_DIR = "compose-hold"
-HOLD_MAX_AGE = 24 * 3600
+from ..services.held import HOLD_DIR, HOLD_MAX_AGE  # the beat task held_files_sweep removes old ones
 _SALT = "egov.compose.held"
 
 

@@ -149,11 +149,11 @@ def _timeline(rec: IncomingRecord) -> list[dict]:
             if remote_sender and e.code == DeliveryState.PENDING and e.note:
                 # How the package came in, with what the import tolerated (warnings the clerk should see).
                 items.append({"at": e.at, "label": _("Received from another system"),
-                              "who": actor_label(e.actor_id, e.actor_name), "note": e.note, "code": e.code,
-                              "progress": None})
+                              "who": actor_label(e.actor_id, e.actor_name), "note": e.note_display,
+                              "code": e.code, "progress": None})
             continue
         label = StatusCode(e.code).label if e.code in StatusCode.values else e.code
-        item = {"at": e.at, "label": label, "who": actor_label(e.actor_id, e.actor_name), "note": e.note,
+        item = {"at": e.at, "label": label, "who": actor_label(e.actor_id, e.actor_name), "note": e.note_display,
                 "code": e.code, "progress": None}
         if e.code in (StatusCode.IN_PROGRESS, StatusCode.DONE):
             for n in notes:

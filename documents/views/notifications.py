@@ -27,8 +27,8 @@ def _targets(items) -> None:
     incoming = dict(IncomingRecord.objects.filter(pk__in=[n.object_id for n in items if n.object_type == "incoming"])
                     .values_list("pk", "document__subject"))
     for n in items:
-        # The title is the kind (a code), in the reader's language; the stored sentence, written
-        # in the language of whoever acted, stays as the detail.
+        # The title is the kind (a code) and the sentence its message code with parameters, both
+        # in the reader's language (rows older than the codes show their stored sentence).
         n.title = NotificationKind(n.kind).label if n.kind in NotificationKind.values else ""
         n.subject = (incoming.get(n.object_id) if n.object_type == "incoming"
                      else dispatches.get(n.object_id, {}).get("document__subject") if n.object_type == "dispatch"

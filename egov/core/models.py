@@ -138,7 +138,11 @@ class Notification(models.Model):
     unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
     kind = models.CharField(_("kind"), max_length=40)
-    text = models.CharField(_("text"), max_length=500)
+    text = models.CharField(_("text"), max_length=500)  # rendered in the portal's language when written
+    # What the text says, as a code and parameters (egov.core.messages), rendered in the reader's
+    # language; blank for rows written before codes existed (their text is shown as stored).
+    message_code = models.CharField(_("message code"), max_length=80, blank=True)
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -154,6 +158,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language (the reader's)."""
+        from .messages import render
+
+        return render(self.message_code, self.message_params, fallback=self.text)
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .messages import Msg, message_fields
 from .models import Notification
 
 __all__ = ["Note", "notification_send", "notifications_send", "notifications_send_email",
-           "notification_mark_read"]
+           "notification_mark_read", "user_language"]
 
 EMAIL_CHUNK = 500
 
@@ -31,7 +32,7 @@ class Note:
 
     user_id: int
     kind: enum.Enum
-    text: str
+    text: str | Msg  # a Msg (code and parameters, rendered in the reader's language) or plain text
     unit_id: int | None = None
     object_type: str = ""
     object_id: int | None = None
@@ -55,7 +56,9 @@ def notifications_send(notes: Iterable[Note]) -> list[Notification]:
         if key in seen:
             continue
         seen.add(key)
-        rows.append(Notification(user_id=n.user_id, unit_id=n.unit_id, kind=key[1], text=str(n.text)[:500],
+        f = message_fields(n.text)
+        rows.append(Notification(user_id=n.user_id, unit_id=n.unit_id, kind=key[1], text=f["text"],
+                                 message_code=f["code"], message_params=f["params"],
                                  object_type=n.object_type[:40], object_id=n.object_id))
     if not rows:
         return []
@@ -72,7 +75,7 @@ def notifications_send(notes: Iterable[Note]) -> list[Notification]:
     return created
 
 
-def notification_send(*, user_ids: Iterable[int], kind, text: str, unit_id: int | None = None,
+def notification_send(*, user_ids: Iterable[int], kind, text: str | Msg, unit_id: int | None = None,
                       object_type: str = "", object_id: int | None = None) -> list[Notification]:
     """The same notification for several users."""
     return notifications_send(Note(user_id=u, kind=kind, text=text, unit_id=unit_id, object_type=object_type,
@@ -85,11 +88,22 @@ def notifications_send_email(*, notification_ids: list[int]) -> int:
     for n in Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("user"):
         if not n.user.email:
             continue
-        send_mail(subject=_("[Document portal] %(text)s") % {"text": n.text[:80]}, message=n.text,
-                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[n.user.email])
+        with translation.override(user_language(n.user)):
+            text = n.display_text
+            subject = _("[Document portal] %(text)s") % {"text": text[:80]}
+        send_mail(subject=subject, message=text, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[n.user.email])
         Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
+
+
+def user_language(user) -> str:
+    """
+    The language e-mails to ``user`` are written in. The portal keeps no per-user language yet, so
+    it is the portal's (settings.LANGUAGE_CODE); the texts themselves are stored as codes, so a
+    per-user choice would only change this function.
+    """
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
 def notification_mark_read(*, user, notification_ids: list[int] | None = None) -> int:

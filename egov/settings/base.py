@@ -195,6 +195,8 @@ CELERY_BEAT_SCHEDULE: dict = {
                          "schedule": env.float("DELIVERY_SWEEP_EVERY", default=2.0),
                          "options": {"expires": 10}},
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
+    # h15: compose files held across a form error and never used are removed after a day.
+    "held-files-sweep": {"task": "documents.tasks.held_files_sweep_task", "schedule": 3600.0},
     # Axis peers: poll the due ones (each peer keeps its own interval and back-off).
     "axis-poll": {"task": "documents.federation.tasks.axis_poll_due_task",
                   "schedule": env.float("AXIS_POLL_EVERY", default=10.0)},

@@ -50,6 +50,12 @@ def _assigned(province, received, *, co=True):
     return main, co_user
 
 
+def early_morning_yesterday() -> datetime.datetime:
+    """01:42 in Hà Nội yesterday: still the day before in UTC (18:42), whatever today is."""
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(1, 42)))
+
+
 def ids_of(html: str) -> list[str]:
     return re.findall(r'\sid="([^"]+)"', html)
 
@@ -118,8 +124,10 @@ def test_registers_show_and_export_local_dates_and_the_transfer_date(province, r
     from documents.services import incoming_accept, incoming_assign
 
     c1 = province.communes[0]
-    # 01:42 in Hà Nội on 2 December is 18:42 UTC on 1 December.
-    arrived = timezone.make_aware(datetime.datetime(2026, 12, 2, 1, 42))
+    # 01:42 in Hà Nội is 18:42 UTC the day before (yesterday's date, whatever today is).
+    arrived = early_morning_yesterday()
+    local_day = arrived.strftime("%d/%m/%Y")  # make_aware gives the portal's time zone
+    assert arrived.astimezone(datetime.timezone.utc).date() < timezone.localtime(arrived).date()  # the UTC trap
     IncomingRecord.objects.filter(pk=received.pk).update(arrived_at=arrived)
     clerk = province.clerk(c1)
     incoming_accept(incoming=received, acting_user=clerk)
@@ -128,29 +136,32 @@ def test_registers_show_and_export_local_dates_and_the_transfer_date(province, r
     year = received.register.year
     client = login(clerk)
     rows = client.get(reverse("documents:register"), {"kind": "incoming", "year": year}).context["rows"]
-    assert rows[0][0] == "02/12/2026"
+    assert rows[0][0] == local_day
     assert rows[0][7] == timezone.localdate().strftime("%d/%m/%Y")  # Ngày chuyển: the day it was assigned
     body = client.get(reverse("documents:register_export", args=["csv"]), {"kind": "incoming", "year": year})
     line = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))[1]
-    assert line[0] == "02/12/2026" and line[7] == rows[0][7]
+    assert line[0] == local_day and line[7] == rows[0][7]
     body = client.get(reverse("documents:register_export", args=["xlsx"]), {"kind": "incoming", "year": year})
     ws = load_workbook(io.BytesIO(body.content)).active
     cell = ws.cell(row=3, column=1)
-    assert cell.is_date and cell.value.date() == datetime.date(2026, 12, 2)
+    assert cell.is_date and cell.value.date() == timezone.localtime(arrived).date()
     assert cell.number_format == "DD/MM/YYYY"
     # the inbox shows the same day
     html = client.get(reverse("documents:incoming_list")).content.decode()
-    assert "02/12/2026 01:42" in html
+    assert f"{local_day} 01:42" in html
 
 
 def test_outgoing_register_transfer_date_is_local(province, login):
     clerk = province.clerk(province.snv)
     doc = make_issued(province.snv, clerk)
     from documents.models import Document
-    Document.objects.filter(pk=doc.pk).update(sent_at=timezone.make_aware(datetime.datetime(2026, 12, 2, 6, 30)))
+    # 06:30 in Hà Nội yesterday is 23:30 UTC the day before
+    sent_at = timezone.make_aware(datetime.datetime.combine(timezone.localdate() - datetime.timedelta(days=1),
+                                                            datetime.time(6, 30)))
+    Document.objects.filter(pk=doc.pk).update(sent_at=sent_at)
     rows = login(clerk).get(reverse("documents:register"), {"kind": "outgoing", "year": doc.register.year}
                             ).context["rows"]
-    assert rows[0][7] == "02/12/2026"
+    assert rows[0][7] == timezone.localtime(sent_at).strftime("%d/%m/%Y")
 
 
 # 3, 4 ----------------------------------------------------------------------------------------

@@ -122,7 +122,9 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
-    // Filters take the whole screen of a phone: folded there unless a filter is in use.
+    // Filters take the whole screen of a phone: folded there unless a filter is in use. So is the
+    // inline PDF viewer: phone browsers hardly show a PDF in a frame, and the viewer (a frame of
+    // its own process) caught the taps meant for the buttons below it right after a scroll.
     if (window.matchMedia("(max-width: 700px)").matches) {
       document.querySelectorAll("details[data-collapse-phone='']").forEach(function (d) { d.open = false; });
     }
