@@ -27,6 +27,7 @@ from documents.services.dispatches import dispatch_record_failure
 from egov.core.db import service_atomic
 
 from ..choices import InboundResult, PeerProtocol
+from ..hub.services import hub_route_from_axis
 from ..inbound import package_import
 from ..models import AxisReceived, AxisSent, InboundPackage, Peer
 from .client import AxisError, AxisFault, AxisTransient, client_for
@@ -56,12 +57,22 @@ def _import_one(peer: Peer, client, item: dict, message_type: str, counts: dict)
         data = client.get_edoc(doc_id)
         try:
             with service_atomic():
-                report = package_import(source=data, peer=peer, consignment_id=f"axis:{doc_id}"[:64])
-                inbound = InboundPackage.objects.filter(peer=peer, consignment_id=f"axis:{doc_id}"[:64]).order_by(
-                    "-pk").first()
-                row = AxisReceived.objects.create(peer=peer, doc_id=doc_id, message_type=message_type,
-                                                  result=report.result, code=report.code[:40],
-                                                  message=report.message[:1000], inbound=inbound)
+                # Hub mode: what is addressed to agencies of connected systems is queued for them.
+                routed = hub_route_from_axis(axis_peer=peer, data=data, doc_id=doc_id)
+                if routed is not None and not routed["local"]:
+                    row = AxisReceived.objects.create(peer=peer, doc_id=doc_id, message_type=message_type,
+                                                      result=InboundResult.ACCEPTED, code="relayed",
+                                                      message=", ".join(routed["queued"])[:1000])
+                else:
+                    report = package_import(source=data, peer=peer, consignment_id=f"axis:{doc_id}"[:64])
+                    inbound = InboundPackage.objects.filter(peer=peer, consignment_id=f"axis:{doc_id}"[:64]).order_by(
+                        "-pk").first()
+                    result, code = report.result, report.code
+                    if routed is not None and result == InboundResult.FAULT:
+                        result, code = InboundResult.ACCEPTED, "relayed"  # the systems' part is queued
+                    row = AxisReceived.objects.create(peer=peer, doc_id=doc_id, message_type=message_type,
+                                                      result=result, code=code[:40],
+                                                      message=report.message[:1000], inbound=inbound)
         except IntegrityError:  # a concurrent poll recorded it first
             row = AxisReceived.objects.get(peer=peer, doc_id=doc_id)
         counts[row.result] = counts.get(row.result, 0) + 1
