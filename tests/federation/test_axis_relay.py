@@ -86,7 +86,11 @@ class NationalAxis:
                         axis.pending = [p for p in axis.pending if p["docId"] != signed["docId"]]
                     return self._answer({"status": "OK", "ErrorCode": "0", "ErrorDesc": ""})
                 if operation == "getSentEdocList":
-                    return self._answer({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "data": []})
+                    items = [{"docId": x["docId"], "serviceType": "eDoc", "messageType": x["headers"]["messagetype"],
+                              "from": x["headers"]["from"], "status": x.get("status", "initial"),
+                              "status_desc": x.get("status_desc", "")}
+                             for x in axis.stored if x["headers"]["from"] == signed.get("from")]
+                    return self._answer({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "data": items})
                 return self._answer({"status": "FAIL", "ErrorCode": "404", "ErrorDesc": "unknown operation"}, 404)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -180,6 +184,14 @@ def test_a_package_for_an_agency_not_hosted_here_is_relayed_to_the_axis(client, 
     assert sent_list_of_c(client, system)[answer["DocId"]]["status"] == "done"
     # nothing is sent twice
     assert axis_stream_drain(peer_id=peer.pk)["relayed"] == 0 and len(axis.stored) == 1
+    # the ministry's system refuses it later: the axis's sent list says so, and C's sent list follows
+    from documents.federation.axis.poller import axis_reconcile
+
+    stored.update(status="fail", status_desc="Văn bản không đúng thẩm quyền")
+    assert axis_reconcile(peer_id=peer.pk)["failed"] == 1
+    listed = sent_list_of_c(client, system)[answer["DocId"]]
+    assert listed["status"] == "fail" and "Văn bản không đúng thẩm quyền" in listed["status_desc"]
+    assert axis_reconcile(peer_id=peer.pk)["failed"] == 0  # reconciled once
 
 
 @pytest.mark.django_db

@@ -174,6 +174,40 @@ def axis_reconcile(*, peer_id: int) -> dict:
                                             notify_text=message)
                 elif status == "done":
                     counts["done"] += 1
+    _reconcile_relays(peer, client, counts)
     Peer.objects.filter(pk=peer.pk).update(reconciled_at=timezone.now())
     return counts
+
+
+def _reconcile_relays(peer: Peer, client, counts: dict) -> None:
+    """
+    Hub mode: packages relayed for connected systems. The axis reporting one ``fail`` (the recipient's
+    system refused it) fails the hub item, so the sending system sees it in its getSentEdocList.
+    """
+    from ..choices import HubItemState
+    from ..models import HubItem
+
+    senders = set(AxisSent.objects.filter(peer=peer, hub_item__isnull=False, reconciled_at__isnull=True,
+                                          message_type="edoc").values_list("hub_item__from_code", flat=True))
+    for code in senders:
+        for item in client.sent_list(message_type="edoc", from_code=code):
+            doc_id = str(item.get("docId") or item.get("DocId") or "")
+            status = str(item.get("status") or "").lower()
+            sent = AxisSent.objects.filter(peer=peer, doc_id=doc_id, hub_item__isnull=False).first()
+            if sent is None or status == sent.hub_status:
+                continue
+            counts["checked"] += 1
+            desc = str(item.get("status_desc") or item.get("statusDesc") or "")[:1000]
+            with service_atomic():
+                AxisSent.objects.filter(pk=sent.pk).update(
+                    hub_status=status, hub_status_desc=desc,
+                    reconciled_at=timezone.now() if status in ("done", "fail") else None)
+                if status == "fail":
+                    counts["failed"] += 1
+                    HubItem.objects.filter(pk=sent.hub_item_id).update(
+                        state=HubItemState.FAIL, status_desc=(_("%(peer)s reports the recipient's system refused "
+                                                                "it: %(desc)s") % {"peer": peer.code,
+                                                                                  "desc": desc or status})[:1000])
+                elif status == "done":
+                    counts["done"] += 1
 
