@@ -54,7 +54,8 @@ class Unit(models.Model):
     short_name = models.CharField(
         _("short name"), max_length=30, help_text=_("Abbreviation used in document notations, e.g. UBND, SNV.")
     )
-    kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices, db_index=True)
+    # Filtered by kind through the (kind, valid_to) index below; no index of its own (units 0005_h11).
+    kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
     parent = models.ForeignKey(
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -84,7 +85,9 @@ class Unit(models.Model):
         _("peer system"), max_length=100, blank=True, help_text=_("Reference of the peer system hosting a remote unit.")
     )
     is_demo_code = models.BooleanField(_("demo code"), default=False)
-    search_text = models.CharField(max_length=400, editable=False, default="", db_index=True)
+    # Searched with LIKE '%…%' through the trigram index (units 0003_h11_unit_search_trgm); a B-tree on
+    # it served no query and slowed every write of the directory (units 0005_h11).
+    search_text = models.CharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -94,7 +97,12 @@ class Unit(models.Model):
         ordering = ["path", "code"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        indexes = [models.Index(fields=["kind", "valid_to"], name="units_unit_kind_valid_to")]
+        indexes = [
+            models.Index(fields=["kind", "valid_to"], name="units_unit_kind_valid_to"),
+            # The province's own units in tree order (recipient tree, type-ahead), however many remote
+            # units the national directory adds (units 0005_h11).
+            models.Index(fields=["path"], condition=Q(is_local=True), name="units_unit_local_path"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),

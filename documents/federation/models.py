@@ -276,7 +276,8 @@ class HubItem(models.Model):
                                  on_delete=models.PROTECT, related_name="+")
     event = models.OneToOneField("documents.DispatchEvent", verbose_name=_("status event"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    fetch_count = models.PositiveIntegerField(_("fetches"), default=0)
+    fetch_count = models.PositiveIntegerField(_("fetches"), default=0)  # relayed to the axis: attempts
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)  # relay back-off
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -5,7 +5,7 @@ from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from units.choices import Role, UnitKind
 from units.models import Membership, Unit, UnitGroup
+from units.selectors import unit_search as unit_search_selector
 
 from egov.core.access import AccessAction
 from egov.core.errors import PermissionDeniedError, ServiceError
@@ -158,8 +159,13 @@ def attachment_remove(request, pk: int):
 
 
 def _recipient_tree(owner: Unit):
-    """Units to pick from, grouped as the province is organised (one query)."""
-    units = list(Unit.objects.active().filter(kind__in=LEVEL_KINDS).exclude(pk=owner.pk).order_by("path"))
+    """
+    Units to pick from, grouped as the province is organised (one query): the province's own units
+    only, whatever the size of the directory; remote units (the national directory) are found
+    through the type-ahead.
+    """
+    units = list(Unit.objects.active().filter(is_local=True, kind__in=LEVEL_KINDS).exclude(pk=owner.pk)
+                 .order_by("path"))
     by_parent: dict[int | None, list[Unit]] = {}
     for u in units:
         by_parent.setdefault(u.parent_id, []).append(u)
@@ -417,9 +423,8 @@ def unit_search(request):
     term = request.GET.get("term", "").strip()
     units = []
     if len(term) >= 2:
-        # The province's own levels, and every remote unit (peer portals, the national directory).
-        units = list(Unit.objects.active().filter(Q(kind__in=LEVEL_KINDS) | Q(is_local=False))
-                     .exclude(pk=ctx.unit.pk).search(term).order_by("path")[:20])
+        # The province's own levels first; remote units (peer portals, the national directory) after.
+        units = unit_search_selector(term=term, local_kinds=LEVEL_KINDS, exclude_pk=ctx.unit.pk, limit=20)
     return render(request, "documents/_unit_options.html", {"units": units, "term": term})
 
 

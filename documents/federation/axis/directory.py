@@ -38,7 +38,13 @@ def normalise_agency(item: dict) -> dict:
     """The fields of one agency entry, whatever spelling the hub uses for the keys."""
     out = {}
     for field, keys in _KEYS.items():
-        out[field] = next((str(item[k]) for k in keys if item.get(k) not in (None, "")), "")
+        value = ""
+        for key in keys:
+            found = item.get(key)
+            if found is not None and found != "":
+                value = str(found)
+                break
+        out[field] = value
     return out
 
 

@@ -27,6 +27,7 @@ from documents.services.dispatches import dispatch_record_failure
 from egov.core.db import service_atomic
 
 from ..choices import InboundResult, PeerProtocol
+from ..hub.services import hub_route_from_axis
 from ..inbound import package_import
 from ..models import AxisReceived, AxisSent, InboundPackage, Peer
 from .client import AxisError, AxisFault, AxisTransient, client_for
@@ -56,12 +57,22 @@ def _import_one(peer: Peer, client, item: dict, message_type: str, counts: dict)
         data = client.get_edoc(doc_id)
         try:
             with service_atomic():
-                report = package_import(source=data, peer=peer, consignment_id=f"axis:{doc_id}"[:64])
-                inbound = InboundPackage.objects.filter(peer=peer, consignment_id=f"axis:{doc_id}"[:64]).order_by(
-                    "-pk").first()
-                row = AxisReceived.objects.create(peer=peer, doc_id=doc_id, message_type=message_type,
-                                                  result=report.result, code=report.code[:40],
-                                                  message=report.message[:1000], inbound=inbound)
+                # Hub mode: what is addressed to agencies of connected systems is queued for them.
+                routed = hub_route_from_axis(axis_peer=peer, data=data, doc_id=doc_id)
+                if routed is not None and not routed["local"]:
+                    row = AxisReceived.objects.create(peer=peer, doc_id=doc_id, message_type=message_type,
+                                                      result=InboundResult.ACCEPTED, code="relayed",
+                                                      message=", ".join(routed["queued"])[:1000])
+                else:
+                    report = package_import(source=data, peer=peer, consignment_id=f"axis:{doc_id}"[:64])
+                    inbound = InboundPackage.objects.filter(peer=peer, consignment_id=f"axis:{doc_id}"[:64]).order_by(
+                        "-pk").first()
+                    result, code = report.result, report.code
+                    if routed is not None and result == InboundResult.FAULT:
+                        result, code = InboundResult.ACCEPTED, "relayed"  # the systems' part is queued
+                    row = AxisReceived.objects.create(peer=peer, doc_id=doc_id, message_type=message_type,
+                                                      result=result, code=code[:40],
+                                                      message=report.message[:1000], inbound=inbound)
         except IntegrityError:  # a concurrent poll recorded it first
             row = AxisReceived.objects.get(peer=peer, doc_id=doc_id)
         counts[row.result] = counts.get(row.result, 0) + 1
@@ -163,6 +174,40 @@ def axis_reconcile(*, peer_id: int) -> dict:
                                             notify_text=message)
                 elif status == "done":
                     counts["done"] += 1
+    _reconcile_relays(peer, client, counts)
     Peer.objects.filter(pk=peer.pk).update(reconciled_at=timezone.now())
     return counts
+
+
+def _reconcile_relays(peer: Peer, client, counts: dict) -> None:
+    """
+    Hub mode: packages relayed for connected systems. The axis reporting one ``fail`` (the recipient's
+    system refused it) fails the hub item, so the sending system sees it in its getSentEdocList.
+    """
+    from ..choices import HubItemState
+    from ..models import HubItem
+
+    senders = set(AxisSent.objects.filter(peer=peer, hub_item__isnull=False, reconciled_at__isnull=True,
+                                          message_type="edoc").values_list("hub_item__from_code", flat=True))
+    for code in senders:
+        for item in client.sent_list(message_type="edoc", from_code=code):
+            doc_id = str(item.get("docId") or item.get("DocId") or "")
+            status = str(item.get("status") or "").lower()
+            sent = AxisSent.objects.filter(peer=peer, doc_id=doc_id, hub_item__isnull=False).first()
+            if sent is None or status == sent.hub_status:
+                continue
+            counts["checked"] += 1
+            desc = str(item.get("status_desc") or item.get("statusDesc") or "")[:1000]
+            with service_atomic():
+                AxisSent.objects.filter(pk=sent.pk).update(
+                    hub_status=status, hub_status_desc=desc,
+                    reconciled_at=timezone.now() if status in ("done", "fail") else None)
+                if status == "fail":
+                    counts["failed"] += 1
+                    HubItem.objects.filter(pk=sent.hub_item_id).update(
+                        state=HubItemState.FAIL, status_desc=(_("%(peer)s reports the recipient's system refused "
+                                                                "it: %(desc)s") % {"peer": peer.code,
+                                                                                  "desc": desc or status})[:1000])
+                elif status == "done":
+                    counts["done"] += 1
 

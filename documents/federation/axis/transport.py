@@ -103,7 +103,8 @@ def _due(peer: Peer, now):
                 .select_related("document", "recipient", "sender").order_by("pk").first())
     status = (StatusOutbox.objects.filter(peer=peer, state__in=[OutboxState.PENDING, OutboxState.RETRYING])
               .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("pk").first())
-    relay = HubItem.objects.filter(recipient=peer, state=HubItemState.PENDING).order_by("pk").first()
+    relay = (HubItem.objects.filter(recipient=peer, state=HubItemState.PENDING)
+             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("pk").first())
     found = [x for x in (dispatch, status, relay) if x is not None]
     return min(found, key=lambda x: x.created_at) if found else None
 
@@ -113,7 +114,9 @@ def _next_wakeup(peer: Peer) -> float | None:
         Dispatch.objects.filter(is_remote=True, recipient__peer_ref=peer.code, state=DeliveryState.RETRYING)
         .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first(),
         StatusOutbox.objects.filter(peer=peer, state=OutboxState.RETRYING).order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True).first()) if c is not None]
+        .values_list("next_attempt_at", flat=True).first(),
+        HubItem.objects.filter(recipient=peer, state=HubItemState.PENDING, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()) if c is not None]
     return max(0.0, (min(due) - timezone.now()).total_seconds()) if due else None
 
 
@@ -185,10 +188,20 @@ def _send_relay(peer: Peer, item: HubItem) -> str:
             body = f.read()
         doc_id = client_for(peer).send_edoc(body, message_type=item.message_type, from_code=item.from_code)
     except AxisTransient as exc:
-        HubItem.objects.filter(pk=item.pk).update(status_desc=exc.message[:1000], fetch_count=F("fetch_count") + 1)
+        # Backed off as a dispatch is (DELIVERY_BACKOFF_*), and given up after DELIVERY_MAX_ATTEMPTS: the
+        # sending system then sees "fail" with the last reason in its getSentEdocList.
+        attempts = item.fetch_count + 1
+        if attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+            HubItem.objects.filter(pk=item.pk).update(state=HubItemState.FAIL, fetch_count=attempts,
+                                                      next_attempt_at=None, status_desc=exc.message[:1000])
+            return "failed"
+        HubItem.objects.filter(pk=item.pk).update(
+            status_desc=exc.message[:1000], fetch_count=attempts,
+            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)))
         return "retrying"
     except AxisFault as exc:
-        HubItem.objects.filter(pk=item.pk).update(state=HubItemState.FAIL, status_desc=exc.message[:1000])
+        HubItem.objects.filter(pk=item.pk).update(state=HubItemState.FAIL, status_desc=exc.message[:1000],
+                                                  next_attempt_at=None)
         return "failed"
     with service_atomic():
         AxisSent.objects.get_or_create(peer=peer, doc_id=doc_id, defaults={"hub_item": item,

@@ -42,7 +42,7 @@ from ..models import HubItem, Peer
 
 __all__ = [
     "hub_system_create", "hub_system_rotate", "hub_system_revoke", "hub_system_for", "hub_hosted_codes",
-    "hub_agency_register", "hub_count", "hub_send", "hub_received", "hub_fetch", "hub_update_status", "hub_sent", "HubRefusal", "item_as_json",
+    "hub_agency_register", "hub_count", "hub_send", "hub_route_from_axis", "hub_received", "hub_fetch", "hub_update_status", "hub_sent", "HubRefusal", "item_as_json",
 ]
 
 
@@ -263,6 +263,45 @@ def hub_send(*, system: Peer, data: bytes, from_code: str, message_type: str) ->
                      details={"doc_id": base, "from": from_code, "to": destinations, "type": message_type,
                               "unknown": unknown})
     return {"DocId": base, "routes": routes, "unknown": unknown}
+
+
+def hub_route_from_axis(*, axis_peer: Peer, data: bytes, doc_id: str) -> dict | None:
+    """
+    Hub mode, the way down: a package pulled from the national axis whose addressees include agencies
+    hosted by connected systems is queued for those systems (kept until they pull it), as
+    ``sendEdoc`` from the axis would be. Addressees that are local units are left to the caller's
+    import. Returns ``{"queued": [...], "local": bool}``, or None when no connected system is concerned
+    (an ordinary import). The caller's transaction holds the rows; a package we cannot parse is the
+    import's to refuse.
+    """
+    try:
+        pkg = parse_package(data, **_limits())
+    except EdxmlError:
+        return None
+    with pkg:
+        is_doc = isinstance(pkg, DocumentPackage)
+        from_code = pkg.header.from_.organ_id if is_doc else pkg.from_.organ_id
+        document_id = pkg.header.document_id if is_doc else pkg.response_for.document_id
+        destinations = _destinations(pkg, from_code)
+    units = {u.code: u for u in Unit.objects.filter(code__in=destinations)}
+    systems = {p.code: p for p in Peer.objects.filter(code__in={u.peer_ref for u in units.values() if not u.is_local},
+                                                      enabled=True, protocol=PeerProtocol.HUB)}
+    targets = [(code, systems[units[code].peer_ref]) for code in destinations
+               if code in units and not units[code].is_local and units[code].peer_ref in systems]
+    if not targets:
+        return None
+    sha256 = hashlib.sha256(data).hexdigest()
+    blob = _store(data, sha256)
+    message_type = "edoc" if is_doc else "status"
+    base = f"axis-{uuid.uuid4().hex}"
+    for n, (code, system) in enumerate(targets):
+        HubItem.objects.create(doc_id=base if n == 0 else f"{base}~{n}", sender=axis_peer, recipient=system,
+                               from_code=from_code[:100], to_code=code, message_type=message_type,
+                               document_id=document_id[:100], blob=blob, size=len(data), sha256=sha256)
+    audit_record(actor=None, unit=None, verb=AuditVerb.HUB_PACKAGE_RECEIVED, obj=axis_peer,
+                 details={"doc_id": base, "axis_doc_id": doc_id, "from": from_code, "to": [c for c, _s in targets],
+                          "type": message_type})
+    return {"queued": [c for c, _s in targets], "local": any(units[c].is_local for c in destinations if c in units)}
 
 
 # --- the queue of a system ---------------------------------------------------------------------
