@@ -73,7 +73,8 @@ def _created(view, obj, serializer_class=None):
 
 
 class AccessLogMixin:
-    """``accesses/`` (the access history, cursor pages) and ``access-counts/`` of one object (issue 14)."""
+    # ``accesses/`` (the access history, cursor pages) and ``access-counts/`` of one object (issue 14).
+    # A comment, not a docstring: drf-spectacular would show a docstring on every operation of the view set.
 
     def _access_scope(self, obj):  # (objects, unit_id or None)
         raise NotImplementedError

@@ -397,6 +397,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "documents.choices.EventKind",
         "SignedFileKindEnum": "signatures.choices.SignedFileKind",
         "RequestKindEnum": "documents.choices.RequestKind",
+        "ChaseKindEnum": "documents.choices.ChaseKind",
     },
 }
 
