@@ -337,7 +337,9 @@ def search_entries(*, user, unit: Unit, params: SearchParams, window: int | None
     ordering = params.ordering if params.ordering in SEARCH_ORDERINGS else "relevance"
     if words and ordering == "relevance":
         # The candidates: the newest matches (every filter applied), by date alone; then rank them.
-        candidates = qs.order_by("-at", "-pk").values("pk")[:window or _rank_window()]
+        # Read as a query of its own, not as a subquery: the raw ``tsv @@`` condition names the
+        # table, which inside a subquery would mean the outer query's row (a correlated subquery).
+        candidates = list(qs.order_by("-at", "-pk").values_list("pk", flat=True)[:window or _rank_window()])
         qs = SearchEntry.objects.filter(pk__in=candidates)
         if connection.vendor == "postgresql":
             qs = qs.annotate(rank=RawSQL("ts_rank(documents_searchentry.meta_tsv, to_tsquery('simple', %s))",

@@ -161,6 +161,8 @@ def test_relevance_ranks_the_newest_window_of_matches(province, corpus, settings
         at=SearchEntry.objects.get(incoming__document=corpus["b"], unit=c0).at - datetime.timedelta(days=1))
     settings.SEARCH_RANK_WINDOW = 1
     assert [e.document for e in _find(clerk, c0, "kien toan")] == [corpus["b"]]
+    # the window holds the newest *matches*, not the unit's newest entries: a, older than b, is found
+    assert [e.document for e in _find(clerk, c0, "dong tam")] == [corpus["a"]]
     assert [e.document for e in _find(clerk, c0, "kien toan", ordering="oldest")] == [corpus["a"], corpus["b"]]
     # an explicit window (the exports') ranks more; the filters apply before the window is cut
     wide = search_entries(user=clerk, unit=c0, params=SearchParams(q="kien toan"), window=10)
