@@ -310,9 +310,8 @@ def search_entries(*, user, unit: Unit, params: SearchParams, window: int | None
     what they may read. An empty query lists by the filters alone.
 
     Ordered by relevance, the newest ``window`` matches (default ``SEARCH_RANK_WINDOW``) are
-    ranked: the matches are found in the index and cut to the newest ones by their date alone
-    (narrow rows: the large ``tsv`` is stored out of line, migration 0011_h14), and only those
-    rows are ranked and joined. Without it a common word ranked and sorted every one of the
+    ranked: the matches are found in the index and cut to the newest ones by their date alone,
+    and only those rows are ranked and joined. Without it a common word ranked and sorted every one of the
     unit's matching rows. Newest/oldest need no rank: the first page is a top-N by date.
     """
     qs = SearchEntry.objects.filter(unit=unit)
