@@ -37,6 +37,7 @@ from egov.core.api.scopes import Scope
 from egov.core.api.views import ApiViewMixin, ETagRetrieveMixin
 from units.models import Membership, Unit
 
+from . import access as acc
 from . import serializers as s
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -71,6 +72,29 @@ def _created(view, obj, serializer_class=None):
     return response
 
 
+class AccessLogMixin:
+    # ``accesses/`` (the access history, cursor pages) and ``access-counts/`` of one object (issue 14).
+    # A comment, not a docstring: drf-spectacular would show a docstring on every operation of the view set.
+
+    def _access_scope(self, obj):  # (objects, unit_id or None)
+        raise NotImplementedError
+
+    @extend_schema(summary="Access history: who viewed, downloaded or printed it and its files (newest first)",
+                   responses=acc.AccessSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=cursor_pagination("-id"))
+    def accesses(self, request, pk=None):
+        objects, unit_id = self._access_scope(self.get_object())
+        page = self.paginate_queryset(acc.access_history_queryset(objects, unit_id))
+        return self.get_paginated_response(acc.AccessSerializer(page, many=True).data)
+
+    @extend_schema(summary="Access counts of the page and of each file", responses=acc.AccessCountsSerializer,
+                   filters=False)
+    @action(detail=True, methods=["get"], url_path="access-counts", pagination_class=None)
+    def access_counts(self, request, pk=None):
+        objects, unit_id = self._access_scope(self.get_object())
+        return Response(acc.access_count_body(objects=objects, unit_id=unit_id))
+
+
 DOCUMENT_CREATE_EXAMPLE = OpenApiExample("A new official letter", request_only=True, value={
     "subject": "Về việc triển khai liên thông văn bản", "doc_type": "CV", "notation_suffix": "VP",
     "signer_name": "Nguyễn Văn A", "signer_position": "Giám đốc", "urgency": 0})
@@ -82,7 +106,8 @@ SEND_EXAMPLE = OpenApiExample("To two units and every commune", request_only=Tru
     list=extend_schema(summary="Outgoing documents of your units"),
     retrieve=extend_schema(summary="An outgoing document (ETag header for If-Match)"),
 )
-class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
+class DocumentViewSet(AccessLogMixin, ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin,
+                      viewsets.GenericViewSet):
     """
     Outgoing documents. A revocation, update or replacement is a new document with
     ``business_type`` 1, 2 or 3 and ``related_document``, issued and sent like any other.
@@ -96,7 +121,11 @@ class DocumentViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, vi
                        "dispatches": Scope.DOCUMENTS_READ, "status": Scope.DOCUMENTS_READ,
                        "create": Scope.DOCUMENTS_SEND, "partial_update": Scope.DOCUMENTS_SEND,
                        "issue": Scope.DOCUMENTS_SEND, "send": Scope.DOCUMENTS_SEND,
-                       "attachments": Scope.DOCUMENTS_SEND, "attachment_delete": Scope.DOCUMENTS_SEND}
+                       "attachments": Scope.DOCUMENTS_SEND, "attachment_delete": Scope.DOCUMENTS_SEND,
+                       "accesses": Scope.DOCUMENTS_READ, "access_counts": Scope.DOCUMENTS_READ}
+
+    def _access_scope(self, obj):
+        return acc.document_access(user=self.request.user, doc=obj)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -215,6 +244,21 @@ RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 class AttachmentViewSet(ApiViewMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
     """Files of your documents and of documents your units received."""
 
+    @staticmethod
+    def _note_download(request, att) -> None:
+        """An API download is an access like a page's (issue 14), for the unit the caller acts in."""
+        from egov.core.access import AccessAction, access_note
+
+        if isinstance(request.auth, ApiClient):
+            unit_id = request.auth.unit_id
+        else:
+            mine = Membership.objects.filter(user=request.user, is_active=True).values("unit_id")
+            unit_id = (att.document.owner_unit_id if Membership.objects.filter(
+                user=request.user, is_active=True, unit_id=att.document.owner_unit_id).exists()
+                else IncomingRecord.objects.filter(document_id=att.document_id, unit_id__in=mine)
+                .values_list("unit_id", flat=True).first())
+        access_note(request, object_type=acc.FILE, object_id=att.pk, action=AccessAction.DOWNLOAD, unit_id=unit_id)
+
     serializer_class = s.AttachmentSerializer
     required_scopes = {"*": Scope.DOCUMENTS_READ}
 
@@ -234,6 +278,7 @@ class AttachmentViewSet(ApiViewMixin, ETagRetrieveMixin, viewsets.GenericViewSet
     @action(detail=True, methods=["get"], pagination_class=None)
     def content(self, request, pk=None):
         att = self.get_object()
+        self._note_download(request, att)
         size = att.size
         headers = {"Accept-Ranges": "bytes", "ETag": f'"{att.sha256}"',
                    "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(att.original_name)}"}
@@ -327,10 +372,15 @@ class DispatchViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, vi
     list=extend_schema(summary="Incoming documents of your units (same filters as the inbox page)"),
     retrieve=extend_schema(summary="An incoming document (ETag header for If-Match)"),
 )
-class IncomingViewSet(ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin, viewsets.GenericViewSet):
+class IncomingViewSet(AccessLogMixin, ApiViewMixin, mixins.ListModelMixin, ETagRetrieveMixin,
+                      viewsets.GenericViewSet):
     filterset_class = IncomingRecordFilterSet
     pagination_class = cursor_pagination("-id")  # unique and increasing with arrival: DRF cursors need a unique first field
-    required_scopes = {"list": Scope.DOCUMENTS_READ, "retrieve": Scope.DOCUMENTS_READ, "*": Scope.INBOX_ACT}
+    required_scopes = {"list": Scope.DOCUMENTS_READ, "retrieve": Scope.DOCUMENTS_READ, "accesses": Scope.DOCUMENTS_READ,
+                       "access_counts": Scope.DOCUMENTS_READ, "*": Scope.INBOX_ACT}
+
+    def _access_scope(self, obj):
+        return acc.record_access(user=self.request.user, rec=obj)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

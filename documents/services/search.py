@@ -18,7 +18,9 @@ unit is inside every token:
   that search costs one index probe — the case where the trigram plan scanned the whole unit.
 
 Ranking: matches in the subject, number, signer or sender (``meta_tsv``, small) rank above
-matches in the files' text only; ties newest first. Snippets are cut from the extracted text
+matches in the files' text only; ties newest first. Only the newest ``SEARCH_RANK_WINDOW``
+matches are ranked, so that a word found in all of a unit's 100,000 entries costs a bounded
+amount of ranking (see ``search_entries``). Snippets are cut from the extracted text
 around the first matching word, diacritic-insensitively, and highlighted by the template.
 """
 from __future__ import annotations
@@ -53,7 +55,7 @@ from ..models import Attachment, AttachmentText, Document, IncomingRecord, Saved
 __all__ = ["extract_text", "attachment_text_extract", "search_index_document", "search_index_enqueue",
            "search_tokens", "search_query_words", "search_entries", "search_snippet", "SearchParams",
            "SEARCH_COLUMNS", "SEARCH_ORDERINGS", "saved_search_save", "saved_search_delete", "saved_search_query",
-           "search_cells", "search_attach_snippets", "search_export_xlsx", "search_export_pdf"]
+           "search_cells", "search_attach_snippets", "search_export_xlsx", "search_export_pdf", "SEARCH_RANK_WINDOW"]
 
 log = logging.getLogger(__name__)
 WORD = re.compile(r"[a-z0-9]+")
@@ -294,31 +296,34 @@ def _visible(qs: QuerySet, *, user, unit: Unit) -> QuerySet:
                                                   .values("pk")))
 
 
-def search_entries(*, user, unit: Unit, params: SearchParams) -> QuerySet[SearchEntry]:
+SEARCH_RANK_WINDOW = 2000  # relevance ranks the newest this many matches (settings.SEARCH_RANK_WINDOW)
+
+
+def _rank_window() -> int:
+    return int(getattr(settings, "SEARCH_RANK_WINDOW", SEARCH_RANK_WINDOW))
+
+
+def search_entries(*, user, unit: Unit, params: SearchParams, window: int | None = None) -> QuerySet[SearchEntry]:
     """
     The unit's entries matching every word of ``params.q`` (diacritic-insensitive), filtered,
     with ``rank`` and ordered as asked. Never another unit's entries; a specialist sees only
     what they may read. An empty query lists by the filters alone.
+
+    Ordered by relevance, the newest ``window`` matches (default ``SEARCH_RANK_WINDOW``) are
+    ranked: the matches are found in the index and cut to the newest ones by their date alone,
+    and only those rows are ranked and joined. Without it a common word ranked and sorted every one of the
+    unit's matching rows. Newest/oldest need no rank: the first page is a top-N by date.
     """
     qs = SearchEntry.objects.filter(unit=unit)
     words = search_query_words(params.q)
     if words:
         if connection.vendor == "postgresql":
-            tsq = _tsquery(words, unit.pk)
-            qs = qs.filter(RawSQL("documents_searchentry.tsv @@ to_tsquery('simple', %s)", [tsq],
+            qs = qs.filter(RawSQL("documents_searchentry.tsv @@ to_tsquery('simple', %s)", [_tsquery(words, unit.pk)],
                                   output_field=BooleanField()))
-            qs = qs.annotate(rank=RawSQL("ts_rank(documents_searchentry.meta_tsv, to_tsquery('simple', %s))",
-                                         [tsq], output_field=FloatField()))
         else:
-            match = _fts5_match(words, unit.pk)
             qs = qs.filter(RawSQL("documents_searchentry.id IN (SELECT rowid FROM documents_searchentry_fts "
-                                  "WHERE documents_searchentry_fts MATCH %s)", [match], output_field=BooleanField()))
-            qs = qs.annotate(rank=RawSQL(
-                "(SELECT -bm25(documents_searchentry_fts, 10.0, 1.0) FROM documents_searchentry_fts "
-                "WHERE documents_searchentry_fts MATCH %s AND rowid = documents_searchentry.id)",
-                [match], output_field=FloatField()))
-    else:
-        qs = qs.annotate(rank=RawSQL("0", [], output_field=FloatField()))
+                                  "WHERE documents_searchentry_fts MATCH %s)", [_fts5_match(words, unit.pk)],
+                                  output_field=BooleanField()))
     if params.direction == "incoming":
         qs = qs.filter(incoming__isnull=False)
     elif params.direction == "outgoing":
@@ -328,9 +333,25 @@ def search_entries(*, user, unit: Unit, params: SearchParams) -> QuerySet[Search
     if params.date_to:
         qs = qs.filter(at__date__lte=params.date_to)
     qs = _visible(qs, user=user, unit=unit)
-    ordering = SEARCH_ORDERINGS.get(params.ordering, SEARCH_ORDERINGS["relevance"])
+    ordering = params.ordering if params.ordering in SEARCH_ORDERINGS else "relevance"
+    if words and ordering == "relevance":
+        # The candidates: the newest matches (every filter applied), by date alone; then rank them.
+        # Read as a query of its own, not as a subquery: the raw ``tsv @@`` condition names the
+        # table, which inside a subquery would mean the outer query's row (a correlated subquery).
+        candidates = list(qs.order_by("-at", "-pk").values_list("pk", flat=True)[:window or _rank_window()])
+        qs = SearchEntry.objects.filter(pk__in=candidates)
+        if connection.vendor == "postgresql":
+            qs = qs.annotate(rank=RawSQL("ts_rank(documents_searchentry.meta_tsv, to_tsquery('simple', %s))",
+                                         [_tsquery(words, unit.pk)], output_field=FloatField()))
+        else:
+            qs = qs.annotate(rank=RawSQL(
+                "(SELECT -bm25(documents_searchentry_fts, 10.0, 1.0) FROM documents_searchentry_fts "
+                "WHERE documents_searchentry_fts MATCH %s AND rowid = documents_searchentry.id)",
+                [_fts5_match(words, unit.pk)], output_field=FloatField()))
+    else:
+        qs = qs.annotate(rank=RawSQL("0", [], output_field=FloatField()))
     return qs.select_related("document", "document__owner_unit", "incoming", "incoming__main_handler",
-                             "incoming__sender").order_by(*ordering)
+                             "incoming__sender").order_by(*SEARCH_ORDERINGS[ordering])
 
 
 # --- snippets ------------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ def search_export(request, fmt: str):
     ctx = active_unit_or_403(request)
     form, params = _params(request)
     words = search_query_words(params.q)
-    entries = list(services.search_entries(user=request.user, unit=ctx.unit, params=params)[:EXPORT_MAX])
+    entries = list(services.search_entries(user=request.user, unit=ctx.unit, params=params,
+                                           window=EXPORT_MAX)[:EXPORT_MAX])
     services.search_attach_snippets(entries, words)
     title = _("Search results in %(unit)s: %(q)s") % {"unit": ctx.unit.name, "q": params.q}
     if fmt == "xlsx":

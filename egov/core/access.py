@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AccessLog
 
-__all__ = ["AccessAction", "access_note", "access_flush", "access_counts", "access_history",
+__all__ = ["AccessAction", "access_note", "access_flush", "access_counts", "access_history", "access_rows",
            "AccessLogMiddleware"]
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,10 @@ def access_note(request, *, object_type: str, object_id, action: AccessAction = 
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return
-    buffer = request.__dict__.setdefault("_egov_access", [])
+    # A DRF request wraps the HttpRequest the middleware sees: the buffer lives on the latter
+    # (the user is the DRF one: a token's user is not on the HttpRequest).
+    http_request = getattr(request, "_request", request)
+    buffer = http_request.__dict__.setdefault("_egov_access", [])
     buffer.append(AccessLog(at=timezone.now(), user_id=user.pk, unit_id=unit_id, action=action.value,
                             object_type=object_type[:64], object_id=str(object_id)[:64],
                             ip_address=_client_ip(request),
@@ -91,12 +94,17 @@ def access_counts(*, object_type: str, object_ids: Iterable, unit_id: int | None
     return out
 
 
-def access_history(*, objects: Iterable[tuple[str, object]], unit_id: int | None = None, limit: int = 200):
-    """The latest accesses to any of the (object_type, object_id) pairs, newest first, with the user."""
+def access_rows(*, objects: Iterable[tuple[str, object]], unit_id: int | None = None):
+    """Every access to any of the (object_type, object_id) pairs, newest first, with the user (unsliced)."""
     q = models.Q(pk__in=[])
     for object_type, object_id in objects:
         q |= models.Q(object_type=object_type, object_id=str(object_id))
     qs = AccessLog.objects.filter(q)
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
-    return qs.select_related("user", "unit").order_by("-at", "-pk")[:limit]
+    return qs.select_related("user", "unit").order_by("-at", "-pk")
+
+
+def access_history(*, objects: Iterable[tuple[str, object]], unit_id: int | None = None, limit: int = 200):
+    """The latest accesses to any of the (object_type, object_id) pairs, newest first, with the user."""
+    return access_rows(objects=objects, unit_id=unit_id)[:limit]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .api import admin as _api_admin  # noqa: F401 - webhooks and their deliveries
 from .db import service_atomic
-from .models import AuditCheckpoint, AuditEvent, Notification
+from .models import AccessLog, AuditCheckpoint, AuditEvent, Notification
 
 
 class ServiceAdminMixin:
@@ -43,6 +43,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["verb"]
     search_fields = ["verb", "object_id"]
     list_select_related = ["actor", "unit"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    """Who viewed, downloaded or printed what (issue 14); append-only. Scoped by the unit the person acted for."""
+
+    unit_scope = "unit"  # units/admin_site.py
+    list_display = ["at", "action", "user", "unit", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "user__username", "ip_address"]
+    list_select_related = ["user", "unit"]
+    date_hierarchy = "at"
+    show_full_result_count = False
 
 
 admin.site.register([Notification, AuditCheckpoint], ReadOnlyAdmin)

@@ -229,6 +229,7 @@ REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=1)  # units witho
 REMINDER_EVERY_DAYS_AFTER = env.int("REMINDER_EVERY_DAYS_AFTER", default=1)
 SEARCH_TEXT_MAX_CHARS = env.int("SEARCH_TEXT_MAX_CHARS", default=200_000)  # extracted text kept per file
 SEARCH_INDEX_MAX_WORDS = env.int("SEARCH_INDEX_MAX_WORDS", default=20_000)  # distinct words indexed per document
+SEARCH_RANK_WINDOW = env.int("SEARCH_RANK_WINDOW", default=2000)  # relevance ranks the newest N matches (issue 14)
 SEARCH_OCR = env.bool("SEARCH_OCR", default=False)  # no OCR engine is wired yet: scanned PDFs are marked
 PRINT_MARK_FONT = env.str("PRINT_MARK_FONT", default=str(
     BASE_DIR / "signatures" / "static" / "signatures" / "DejaVuSerif-vi-1000upem.ttf"))
@@ -399,6 +400,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "documents.choices.EventKind",
         "SignedFileKindEnum": "signatures.choices.SignedFileKind",
         "RequestKindEnum": "documents.choices.RequestKind",
+        "ChaseKindEnum": "documents.choices.ChaseKind",
     },
 }
 

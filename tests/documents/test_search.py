@@ -150,3 +150,26 @@ def test_snippet_highlights_the_words_whatever_the_diacritics():
     assert highlighted == ["rà", "soát"]
     assert "".join(p for p, _hl in parts).replace("…", "").strip() in text
     assert search_snippet(text, ["ngan"]) == []
+
+
+def test_relevance_ranks_the_newest_window_of_matches(province, corpus, settings):
+    """With more matches than SEARCH_RANK_WINDOW, only the newest ones are ranked; dates still order all."""
+    c0 = province.communes[0]
+    clerk = province.clerk(c0)
+    # a (subject match) arrived before b (text match): a window of one keeps only b, the newest
+    SearchEntry.objects.filter(incoming__document=corpus["a"], unit=c0).update(
+        at=SearchEntry.objects.get(incoming__document=corpus["b"], unit=c0).at - datetime.timedelta(days=1))
+    settings.SEARCH_RANK_WINDOW = 1
+    assert [e.document for e in _find(clerk, c0, "kien toan")] == [corpus["b"]]
+    # the window holds the newest *matches*, not the unit's newest entries: a, older than b, is found
+    assert [e.document for e in _find(clerk, c0, "dong tam")] == [corpus["a"]]
+    assert [e.document for e in _find(clerk, c0, "kien toan", ordering="oldest")] == [corpus["a"], corpus["b"]]
+    # an explicit window (the exports') ranks more; the filters apply before the window is cut
+    wide = search_entries(user=clerk, unit=c0, params=SearchParams(q="kien toan"), window=10)
+    assert [e.document for e in wide] == [corpus["a"], corpus["b"]]
+    assert [e.document for e in _find(clerk, c0, "kien toan", date_to=corpus["b"].issued_on - datetime.timedelta(
+        days=400))] == []
+    settings.SEARCH_RANK_WINDOW = 2
+    assert [e.document for e in _find(clerk, c0, "kien toan")] == [corpus["a"], corpus["b"]]
+    # the window is the unit's: another unit's matches never take a place in it
+    assert _find(province.clerk(c0), c0, "ngan sach") == []
