@@ -441,6 +441,8 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_check
 # PDF viewer frame of its own pages (documents.views.attachment_file).
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+# Outside django-csp: a download (Content-Disposition: attachment) gets a sandbox policy instead.
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware"), "egov.core.security.DownloadSandboxMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "egov.core.security.NoStoreForAuthenticatedMiddleware")
 CONTENT_SECURITY_POLICY = {
