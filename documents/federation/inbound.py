@@ -102,6 +102,8 @@ def _limits() -> dict:
         "max_package_bytes": settings.FEDERATION_MAX_PACKAGE_BYTES,
         "max_attachment_bytes": settings.FEDERATION_MAX_ATTACHMENT_BYTES,
         "max_decompressed_bytes": settings.FEDERATION_MAX_DECOMPRESSED_BYTES,
+        "max_elements": settings.FEDERATION_MAX_ELEMENTS,
+        "max_depth": settings.FEDERATION_MAX_DEPTH,
     }
 
 
