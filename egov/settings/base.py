@@ -431,6 +431,11 @@ AXES_VERBOSE = False
 AUDIT_CHAIN_SHARDS = env.int("AUDIT_CHAIN_SHARDS", default=8)
 AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
 AUDIT_CHECKPOINT_EVERY = env.float("AUDIT_CHECKPOINT_EVERY", default=3600.0)
+# RFC 3161 time-stamps of the checkpoints (egov/core/timestamps.py): the TSA's URL (empty: none), and
+# the TSA's certificate or CA (PEM file) that audit_verify requires of the tokens.
+AUDIT_TSA_URL = env.str("AUDIT_TSA_URL", default="")
+AUDIT_TSA_TIMEOUT = env.float("AUDIT_TSA_TIMEOUT", default=10.0)
+AUDIT_TSA_CERTIFICATES = env.str("AUDIT_TSA_CERTIFICATES", default="")
 # Database roles (docs/security.md): the app runs as DB_RUNTIME_ROLE, not the tables' owner;
 # `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
 DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
