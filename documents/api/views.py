@@ -41,7 +41,8 @@ from . import access as acc
 from . import serializers as s
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
+    OpenApiParameter.HEADER, required=False,
     description="Same key + same body replays the first response (no second document); "
                 "same key + another body is 409.")
 IF_MATCH_PARAM = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,

@@ -33,6 +33,7 @@ from .parsing.limits import (
     DEFAULT_MAX_PACKAGE_BYTES,
     DEFAULT_MAX_ZIP_RATIO,
     INLINE_ATTACHMENT_BYTES,
+    MAX_DEPTH,
     MAX_ELEMENTS,
     MAX_WARNINGS,
     MAX_ZIP_MEMBERS,
@@ -51,6 +52,7 @@ __all__ = [
     "DEFAULT_MAX_ZIP_RATIO",
     "MAX_ZIP_MEMBERS",
     "MAX_ELEMENTS",
+    "MAX_DEPTH",
     "INLINE_ATTACHMENT_BYTES",
 ]
 
@@ -62,16 +64,21 @@ def parse_package(
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     max_zip_ratio: float | None = DEFAULT_MAX_ZIP_RATIO,
+    max_elements: int = MAX_ELEMENTS,
+    max_depth: int = MAX_DEPTH,
 ) -> DocumentPackage | StatusPackage:
     """
     Parse an edXML package from bytes, a path or a binary file object and tell its kind.
 
     Raises EdxmlError, and nothing else, for any input. The caller owns the result: call
     ``close()`` (or use it as a context manager) to delete the temporary files of big
-    attachments.
+    attachments. ``max_elements`` and ``max_depth`` bound the XML outside attachment content:
+    they are enforced while the bytes stream in, so an oversized package stops being read at
+    the first element over the limit.
     """
     try:
-        return _parse(source, Limits(max_package_bytes, max_attachment_bytes, max_decompressed_bytes, max_zip_ratio))
+        return _parse(source, Limits(max_package_bytes, max_attachment_bytes, max_decompressed_bytes, max_zip_ratio,
+                                     max_elements, max_depth))
     except EdxmlError:
         raise
     except Exception as exc:  # noqa: BLE001 - the contract is "EdxmlError or a result"

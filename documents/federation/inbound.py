@@ -42,7 +42,7 @@ from documents.models import Attachment, Dispatch, DispatchEvent, Document, Inco
 from documents import messages as M
 from documents.services.delivery import deliver_local_batch
 from documents.services.dispatches import dispatch_delivered, dispatches_create, status_emit
-from documents.services.drafting import detect_mime
+from documents.content import ACTIVE_MIME_TYPES, SNIFF_BYTES, active_content, detect_mime
 from egov.core.audit import audit_record
 from egov.core.db import service_atomic
 from egov.core.notifications import notification_send
@@ -105,6 +105,8 @@ def _limits() -> dict:
         "max_package_bytes": settings.FEDERATION_MAX_PACKAGE_BYTES,
         "max_attachment_bytes": settings.FEDERATION_MAX_ATTACHMENT_BYTES,
         "max_decompressed_bytes": settings.FEDERATION_MAX_DECOMPRESSED_BYTES,
+        "max_elements": settings.FEDERATION_MAX_ELEMENTS,
+        "max_depth": settings.FEDERATION_MAX_DEPTH,
     }
 
 
@@ -257,6 +259,7 @@ def _plan_document(report: ImportReport, pkg: DocumentPackage, peer) -> _Documen
     if existing is not None and sender is not None and existing.owner_unit_id != sender.pk:
         report.problem("document_id_conflict", _("DocumentId %(id)s already belongs to another unit's document.")
                        % {"id": h.document_id}, fatal=True)
+    _check_active_content(report, pkg)
     if sender is None or report.fatal():
         return None
     if existing is None:
@@ -277,6 +280,33 @@ def _plan_document(report: ImportReport, pkg: DocumentPackage, peer) -> _Documen
                                % {"name": att.attachment_name}, fatal=True)
                 return None
     return _DocumentPlan(sender, targets, fields, related, existing)
+
+
+def _check_active_content(report: ImportReport, pkg: DocumentPackage) -> None:
+    """
+    A file a browser could run script from (HTML, SVG, XHTML, …) is refused, main file or
+    appendix, by its content (magic numbers and markup) and by its declared type alike; every
+    entry of a zipped attachment is looked at too.
+    """
+    for att in pkg.attachments:
+        declared = (att.content_type or "").split(";")[0].strip().lower()
+        contents = [att, *(att.zip_members or [])] if att.is_zipped else [att]
+        found = None
+        for content in contents:
+            with content.open() as stream:
+                what = active_content(stream.read(SNIFF_BYTES))
+            if what is not None:
+                found = (content, what)
+                break
+        if found is None and declared in ACTIVE_MIME_TYPES:
+            found = (att, declared)
+        if found is not None:
+            content, what = found
+            inner = "" if content is att else " " + _("(entry %(entry)s of the ZIP archive)") % {"entry": content.name}
+            report.problem("active_content",
+                           _("The attachment %(name)s%(inner)s is active content (%(what)s) that could run script in "
+                             "a browser; such files are refused (send PDF).")
+                           % {"name": att.attachment_name, "inner": inner, "what": what}, fatal=True)
 
 
 def _store_blob(att) -> tuple[str, bool]:
@@ -321,8 +351,8 @@ def _apply_document(report: ImportReport, pkg: DocumentPackage, plan: _DocumentP
             if created:
                 new_blobs.append(stored)
             with content.open() as stream:
-                mime = detect_mime(stream.read(8192)) or (
-                    att.content_type if content is att else "") or "application/octet-stream"
+                # The declared ContentType is never trusted: the type is what the content is.
+                mime = detect_mime(stream.read(SNIFF_BYTES)) or "application/octet-stream"
             row = Attachment(document=doc, kind=kind, original_name=name, description=att.description[:255],
                              size=content.size, sha256=content.sha256, mime_type=mime[:100], position=position)
             row.file.name = stored

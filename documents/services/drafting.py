@@ -6,7 +6,6 @@ import hashlib
 import mimetypes
 import os
 
-import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -30,6 +29,7 @@ from ..choices import (
     RegisterDirection,
     Secrecy,
 )
+from ..content import SNIFF_BYTES, active_content, detect_mime
 from ..models import Attachment, Document
 from .registers import register_allocate
 from .search import search_index_enqueue
@@ -44,6 +44,7 @@ __all__ = [
     "document_create_with_files",
     "document_update_with_files",
     "detect_mime",
+    "refuse_active_content",
     "document_series",
     "DRAFT_FIELDS",
 ]
@@ -74,15 +75,13 @@ def _allowed_appendix_types() -> set[str]:
         {"application/pdf", "application/zip", "image/png", "image/jpeg", "application/xml", "text/xml"} | OFFICE_TYPES))
 
 
-def detect_mime(head: bytes) -> str | None:
-    """The MIME type from the file's first bytes (magic numbers), never from its name."""
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<edXML"):
-        return "application/xml"
-    return None
+def refuse_active_content(head: bytes, name: str) -> None:
+    """A file a browser could run script from (HTML, SVG, XHTML…) is never stored, whatever its name."""
+    what = active_content(head)
+    if what is not None:
+        raise InvalidInput(_("The file %(name)s contains active content (%(what)s) that could run in a browser; "
+                             "it is not accepted. Send it as PDF.") % {"name": name, "what": what},
+                           code="active_content", field="file")
 
 
 def _name_matches(name: str, mime: str) -> bool:
@@ -261,7 +260,8 @@ def attachment_add(*, document: Document, acting_user, upload, name: str | None 
         raise InvalidInput(_("The file %(name)s is too large (%(size)d MB; the limit is %(limit)d MB).")
                            % {"name": name, "size": size // 2**20, "limit": _max_bytes() // 2**20}, field="file")
     upload.seek(0)
-    head = upload.read(8192)
+    head = upload.read(SNIFF_BYTES)
+    refuse_active_content(head, name)
     mime = detect_mime(head)
     if kind == AttachmentKind.MAIN and mime != "application/pdf":
         raise InvalidInput(_("The main file must be a PDF document; %(name)s is not.") % {"name": name}, field="file")

@@ -761,7 +761,7 @@ def comment_request_extend(*, request: CommentRequest, acting_user, deadline: da
 
 
 def _answer_file(upload, name) -> tuple[str, str, str]:
-    from .drafting import _allowed_appendix_types, detect_mime
+    from .drafting import _allowed_appendix_types, detect_mime, refuse_active_content
 
     if upload is None:
         return "", "", ""
@@ -770,6 +770,7 @@ def _answer_file(upload, name) -> tuple[str, str, str]:
         return "", "", ""
     if len(data) > settings.DOCUMENTS_MAX_ATTACHMENT_BYTES:
         raise InvalidInput(_("The file %(name)s is too large.") % {"name": name}, field="file")
+    refuse_active_content(data[:8192], name)
     if detect_mime(data[:8192]) not in _allowed_appendix_types():
         raise InvalidInput(_("The type of %(name)s is not accepted (PDF, Word, Excel, images, ZIP, XML).")
                            % {"name": name}, field="file")

@@ -26,12 +26,15 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 import os
 import zlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
 
 __all__ = ["row_hash", "chain_assign", "checkpoint_write", "checkpoint_signature", "audit_chain_verify",
            "ChainProblem", "GENESIS"]
@@ -129,9 +132,34 @@ def _checkpoint_key() -> bytes:
     return hashlib.sha256(b"egov audit checkpoint\x00" + settings.SECRET_KEY.encode()).digest()
 
 
+def checkpoint_message(*, shard: int, shard_seq: int, row_hash_value: str, at) -> bytes:
+    return f"egov-audit-checkpoint|{shard}|{shard_seq}|{row_hash_value}|{_utc(at)}".encode()
+
+
 def checkpoint_signature(*, shard: int, shard_seq: int, row_hash_value: str, at) -> str:
-    message = f"egov-audit-checkpoint|{shard}|{shard_seq}|{row_hash_value}|{_utc(at)}".encode()
+    message = checkpoint_message(shard=shard, shard_seq=shard_seq, row_hash_value=row_hash_value, at=at)
     return hmac.new(_checkpoint_key(), message, hashlib.sha256).hexdigest()
+
+
+def checkpoint_stamped_bytes(checkpoint) -> bytes:
+    """What the RFC 3161 time-stamp of a checkpoint covers: its message and its signature."""
+    return checkpoint_message(shard=checkpoint.shard, shard_seq=checkpoint.shard_seq,
+                              row_hash_value=checkpoint.row_hash, at=checkpoint.at) + b"|" + checkpoint.signature.encode()
+
+
+def _timestamp(checkpoint) -> None:
+    """Ask the configured TSA for a time-stamp; an unreachable TSA never stops the checkpoint (logged)."""
+    from .timestamps import TimestampCheck, timestamp_request, timestamp_verify, tsa_configured
+
+    if not tsa_configured():
+        return
+    try:
+        token = timestamp_request(checkpoint_stamped_bytes(checkpoint))
+    except (OSError, ValueError) as exc:  # TimestampRequestError is an IOError
+        log.warning("audit checkpoint %s#%s not time-stamped: %s", checkpoint.shard, checkpoint.shard_seq, exc)
+        return
+    check: TimestampCheck = timestamp_verify(token, checkpoint_stamped_bytes(checkpoint))
+    checkpoint.timestamp_token, checkpoint.timestamped_at = token, check.at
 
 
 def checkpoint_write() -> list:
@@ -148,9 +176,12 @@ def checkpoint_write() -> list:
             if head is None or AuditCheckpoint.objects.filter(shard=shard, shard_seq=head[0]).exists():
                 continue
             now = timezone.now()
-            written.append(AuditCheckpoint.objects.create(
+            checkpoint = AuditCheckpoint(
                 shard=shard, shard_seq=head[0], row_hash=head[1], at=now,
-                signature=checkpoint_signature(shard=shard, shard_seq=head[0], row_hash_value=head[1], at=now)))
+                signature=checkpoint_signature(shard=shard, shard_seq=head[0], row_hash_value=head[1], at=now))
+            _timestamp(checkpoint)
+            checkpoint.save()
+            written.append(checkpoint)
     return written
 
 
@@ -171,6 +202,7 @@ class VerifyReport:
     rows: int = 0
     shards: dict = field(default_factory=dict)
     checkpoints: int = 0
+    timestamped: int = 0
     problems: list = field(default_factory=list)
 
     @property
@@ -179,7 +211,7 @@ class VerifyReport:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "rows": self.rows, "shards": self.shards, "checkpoints": self.checkpoints,
-                "problems": [p.as_dict() for p in self.problems]}
+                "timestamped": self.timestamped, "problems": [p.as_dict() for p in self.problems]}
 
 
 def audit_chain_verify(*, chunk: int = 5000) -> VerifyReport:
@@ -227,4 +259,15 @@ def audit_chain_verify(*, chunk: int = 5000) -> VerifyReport:
                 report.problems.append(ChainProblem(c.shard, c.shard_seq, None,
                                                     "signed checkpoint does not match the chain (rows rewritten or "
                                                     "removed)"))
+        if good_signature and c.timestamp_token:
+            from .timestamps import timestamp_verify
+
+            report.timestamped += 1
+            check = timestamp_verify(bytes(c.timestamp_token), checkpoint_stamped_bytes(c))
+            if not check.ok:
+                report.problems.append(ChainProblem(c.shard, c.shard_seq, None,
+                                                    f"checkpoint time-stamp is not valid: {check.problem}"))
+            elif c.timestamped_at is not None and check.at != c.timestamped_at:
+                report.problems.append(ChainProblem(c.shard, c.shard_seq, None,
+                                                    "checkpoint time-stamp time does not match its token"))
     return report

@@ -107,6 +107,9 @@ class AuditCheckpoint(models.Model):
     row_hash = models.CharField(_("row hash"), max_length=64)
     at = models.DateTimeField(_("time"))
     signature = models.CharField(_("signature"), max_length=128)
+    # RFC 3161 time-stamp token (DER) of checkpoint_message(), when a TSA is configured.
+    timestamp_token = models.BinaryField(_("RFC 3161 time-stamp"), blank=True, default=b"")
+    timestamped_at = models.DateTimeField(_("time-stamped at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -40,7 +40,7 @@ from documents.edxml.types import (
     make_document_id,
 )
 
-__all__ = ["bench_parse"]
+__all__ = ["bench_parse", "bench_elements"]
 
 MiB = 1024 * 1024
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -164,6 +164,82 @@ def bench_parse(size_mb: float = 50) -> dict:
         "child_parse_mb_per_second": round(package_mb / measured["seconds"], 1),
         "peak_python_alloc_mb": round(python_peak / MiB, 2),
         "build_peak_python_alloc_mb": round(build_peak / MiB, 2),
+    }
+
+
+_ELEMENTS_CHILD = r"""
+import json, resource, sys, time
+from documents.edxml import EdxmlError, parse_package
+
+def status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+before = status_kib("VmRSS")
+started = time.process_time()
+outcome = {}
+with open(sys.argv[1], "rb") as stream:
+    try:
+        with parse_package(stream, max_package_bytes=1 << 40, max_attachment_bytes=1 << 40) as pkg:
+            outcome = {"result": "parsed", "attachments": len(pkg.attachments)}
+    except EdxmlError as exc:
+        outcome = {"result": exc.code, "message": exc.message}
+    outcome["read_bytes"] = stream.tell()
+cpu = time.process_time() - started
+print(json.dumps({**outcome, "cpu_seconds": cpu, "rss_before_kib": before, "peak_rss_kib": status_kib("VmHWM")}))
+"""
+
+
+def _element_package(elements: int) -> bytes:
+    to = b"<To><OrganId>000.00.00.H41</OrganId><OrganName>UBND tinh</OrganName></To>"
+    return (b'<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXMLEnvelope><edXMLHeader><MessageHeader>'
+            + to * (elements // 3) + b"</MessageHeader></edXMLHeader></edXMLEnvelope></edXML>")
+
+
+def _measure_in_child(path: Path) -> dict:
+    child = subprocess.run([sys.executable, "-c", _ELEMENTS_CHILD, str(path)], cwd=_PROJECT_ROOT, check=True,
+                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(_PROJECT_ROOT)})
+    return json.loads(child.stdout)
+
+
+def bench_elements(elements: int = 100_000) -> dict:
+    """
+    A package of ``elements`` elements (an envelope listing elements/3 addressees), parsed with
+    the default limits in a fresh process: CPU seconds until the refusal, bytes read, peak RSS
+    delta; and, as the reference measured in the same run, a real package at least as big (the
+    benchmark package: random attachments) parsed completely. ``cpu_ratio`` = refusal / reference.
+    """
+    with tempfile.TemporaryDirectory(prefix="edxml-elements-") as tmp:
+        directory = Path(tmp)
+        flood = directory / "elements.edxml"
+        flood.write_bytes(_element_package(elements))
+        size = flood.stat().st_size
+        files: list = []
+        try:
+            pkg = _package(directory, max(size / MiB, 8.0), files)  # at least 8 MB: the builder needs 7
+            reference = directory / "reference.edxml"
+            write_document_package(pkg, reference)
+        finally:
+            for handle in files:
+                handle.close()
+        refused = _measure_in_child(flood)
+        parsed = _measure_in_child(reference)
+        reference_mb = reference.stat().st_size / MiB
+    return {
+        "bench": "edxml_elements",
+        "elements": elements,
+        "package_mb": round(size / MiB, 2),
+        "result": refused["result"],
+        "message": refused.get("message", ""),
+        "read_fraction": round(refused["read_bytes"] / size, 3),
+        "refusal_cpu_seconds": round(refused["cpu_seconds"], 4),
+        "refusal_peak_memory_mb": round((refused["peak_rss_kib"] - refused["rss_before_kib"]) / 1024, 1),
+        "reference_package_mb": round(reference_mb, 2),
+        "reference_cpu_seconds": round(parsed["cpu_seconds"], 4),
+        "reference_peak_memory_mb": round((parsed["peak_rss_kib"] - parsed["rss_before_kib"]) / 1024, 1),
+        "cpu_ratio": round(refused["cpu_seconds"] / max(parsed["cpu_seconds"], 1e-9), 3),
     }
 
 

@@ -331,6 +331,9 @@ FEDERATION_SIGNING_PASSWORD = env.str("FEDERATION_SIGNING_PASSWORD", default="")
 FEDERATION_MAX_PACKAGE_BYTES = env.int("FEDERATION_MAX_PACKAGE_BYTES", default=128 * 1024 * 1024)
 FEDERATION_MAX_ATTACHMENT_BYTES = env.int("FEDERATION_MAX_ATTACHMENT_BYTES", default=64 * 1024 * 1024)
 FEDERATION_MAX_DECOMPRESSED_BYTES = env.int("FEDERATION_MAX_DECOMPRESSED_BYTES", default=256 * 1024 * 1024)
+# XML elements outside attachment content, and their nesting, counted while the package streams in.
+FEDERATION_MAX_ELEMENTS = env.int("FEDERATION_MAX_ELEMENTS", default=10_000)
+FEDERATION_MAX_DEPTH = env.int("FEDERATION_MAX_DEPTH", default=32)
 FEDERATION_REPLAY_WINDOW = env.int("FEDERATION_REPLAY_WINDOW", default=300)  # seconds either side
 FEDERATION_STREAM_LEASE = env.int("FEDERATION_STREAM_LEASE", default=120)    # seconds a peer stream holds its lease
 FEDERATION_CONNECT_TIMEOUT = env.float("FEDERATION_CONNECT_TIMEOUT", default=5.0)
@@ -433,6 +436,11 @@ AXES_VERBOSE = False
 AUDIT_CHAIN_SHARDS = env.int("AUDIT_CHAIN_SHARDS", default=8)
 AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
 AUDIT_CHECKPOINT_EVERY = env.float("AUDIT_CHECKPOINT_EVERY", default=3600.0)
+# RFC 3161 time-stamps of the checkpoints (egov/core/timestamps.py): the TSA's URL (empty: none), and
+# the TSA's certificate or CA (PEM file) that audit_verify requires of the tokens.
+AUDIT_TSA_URL = env.str("AUDIT_TSA_URL", default="")
+AUDIT_TSA_TIMEOUT = env.float("AUDIT_TSA_TIMEOUT", default=10.0)
+AUDIT_TSA_CERTIFICATES = env.str("AUDIT_TSA_CERTIFICATES", default="")
 # Database roles (docs/security.md): the app runs as DB_RUNTIME_ROLE, not the tables' owner;
 # `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
 DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
@@ -451,6 +459,8 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_check
 # PDF viewer frame of its own pages (documents.views.attachment_file).
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+# Outside django-csp: a download (Content-Disposition: attachment) gets a sandbox policy instead.
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware"), "egov.core.security.DownloadSandboxMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "egov.core.security.NoStoreForAuthenticatedMiddleware")
 CONTENT_SECURITY_POLICY = {

@@ -145,3 +145,21 @@ def test_schema_and_offline_docs(client):
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html and "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
     assert "/static/drf_spectacular_sidecar/" in client.get("/api/redoc/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["page_size=abc", "page_size=null&page_size=null", "page_size=0",
+                                   "page_size=201", "page_size=-1", "page_size=5&page_size=6", "page_size=%D9%A3"])
+def test_a_page_size_the_schema_does_not_allow_is_a_400_with_the_api_error_body(province, make_api, query):
+    api = make_api(province.snv)
+    r = api.get(f"/api/v1/units/?{query}")
+    assert r.status_code == 400 and list(r.json()["error"]["fields"]) == ["page_size"], r.content
+    assert api.get("/api/v1/units/?page_size=200").status_code == 200
+
+
+def test_the_schema_declares_what_the_api_checks_on_page_size_and_idempotency_keys(client):
+    schema = client.get("/api/schema/?format=json").json()
+    ops = [op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)]
+    page_sizes = [p["schema"] for op in ops for p in op.get("parameters", []) if p["name"] == "page_size"]
+    assert page_sizes and all(s == {"type": "integer", "minimum": 1, "maximum": 200} for s in page_sizes)
+    keys = [p["schema"] for op in ops for p in op.get("parameters", []) if p["name"] == "Idempotency-Key"]
+    assert keys and all(s["pattern"] == "^[!-~]{1,255}$" and s["maxLength"] == 255 for s in keys)

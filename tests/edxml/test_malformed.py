@@ -305,5 +305,49 @@ def test_too_many_elements_is_refused():
     assert refused(data).code == "too_large"
 
 
+class CountingStream(io.BytesIO):
+    """A package read from a stream that remembers how far the parser read it."""
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.furthest = self.tell()
+        return data
+
+
+def hundred_thousand_elements() -> bytes:
+    """A package of 100,002 elements: an envelope whose header lists 33,333 addressees."""
+    to = b"<To><OrganId>000.00.00.H41</OrganId><OrganName>UBND tinh</OrganName></To>"
+    return (b'<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXMLEnvelope><edXMLHeader><MessageHeader>'
+            + to * 33_333 + b"</MessageHeader></edXMLHeader></edXMLEnvelope></edXML>")
+
+
+def test_a_100000_element_package_is_refused_while_streaming_with_the_element_named():
+    stream = CountingStream(hundred_thousand_elements())
+    error = refused(stream)
+    path = "edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To"
+    assert (error.code, error.element_path) == ("too_large", path)
+    assert error.message == f"The package has more than 10000 elements: refused at element #10001, <To> ({path})"
+    # Reading stopped near the limit (10% of the elements), not at the end of the package.
+    assert stream.furthest < len(stream.getvalue()) // 4
+
+
+def test_the_element_bound_applies_to_real_packages_and_is_configurable(golden):
+    data = golden("document_new.xml")  # 95 elements
+    with parse_package(data, max_elements=95) as pkg:
+        assert pkg.header.subject
+    error = refused(data, max_elements=94)
+    assert error.code == "too_large" and "#95" in error.message
+
+
+def test_nesting_deeper_than_the_bound_is_refused_at_the_first_element_too_deep():
+    deep = (b'<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016">' + b"<a>" * 5000 + b"</a>" * 5000
+            + b"</edXML>")
+    stream = CountingStream(deep)
+    error = refused(stream, max_depth=32)
+    assert error.code == "too_large"
+    assert error.message.startswith("The package nests elements more than 32 deep: refused at <a> (edXML/a/a/a/…/a/a/a/a)")
+    assert stream.furthest <= 64 * 1024  # the first chunk: nothing after the element too deep was read
+
+
 def test_text_stream_is_refused():
     assert refused(io.StringIO("<edXML/>")).code == "not_xml"

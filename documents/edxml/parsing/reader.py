@@ -3,7 +3,9 @@ Safe, bounded reading of the package bytes.
 
 The input is read 64 KiB at a time and never past ``max_package_bytes``. lxml's feed parser
 (libxml2, with entities, DTDs and the network off) hands every event to a *parser target*: the
-envelope goes to an ``etree.TreeBuilder`` (it is small, and bounded by ``MAX_ELEMENTS``), while
+envelope goes to an ``etree.TreeBuilder`` (it is small: elements are counted, and their depth
+measured, as they stream in, before they reach the tree, and the parse stops at the first one over
+``max_elements`` / ``max_depth``, naming it), while
 the text of ``ContentTransferEncoded`` is diverted to a streaming base64 decoder, so an
 attachment of any size costs a few chunks of memory. Any DOCTYPE is refused before an entity can
 be declared or used (XXE, billion laughs).
@@ -19,7 +21,7 @@ from lxml import etree
 from ..errors import EdxmlError
 from ..types import NAMESPACE, Attachment
 from .attachments import Base64Decoder, Sink, read_attachment
-from .limits import FEED_BYTES, MAX_ELEMENTS, MAX_LEADING_JUNK, Limits
+from .limits import FEED_BYTES, MAX_LEADING_JUNK, Limits
 from .tree import ATTACHMENT, CTE_PATH, ROOT
 
 __all__ = ["Input", "Target", "feed"]
@@ -111,8 +113,8 @@ class Target:
     @_guard
     def start(self, tag, attrib, nsmap=None) -> None:
         self.elements += 1
-        if self.elements > MAX_ELEMENTS:
-            self._fail(EdxmlError("too_large", f"The package has more than {MAX_ELEMENTS} elements", ""))
+        if self.elements > self.limits.elements or len(self.names) >= self.limits.depth:
+            self._over_limit(tag)
         # libxml2 reports namespace errors (undeclared prefix, bad URI) as recoverable and hands
         # the raw name on; they are malformed packages, not bugs.
         local = tag.rpartition("}")[2]
@@ -139,6 +141,18 @@ class Target:
             self.stack.append(self.builder.start(tag, attrib, nsmap))
         except ValueError as exc:  # e.g. "Invalid namespace URI"
             raise EdxmlError("not_xml", f"Not namespace-well-formed XML: {exc}") from None
+
+    def _over_limit(self, tag: str) -> None:
+        """Stop at the first element over a limit, named with its path; nothing after it is read."""
+        local = tag.rpartition("}")[2]
+        names = self.names if len(self.names) <= 8 else [*self.names[:4], "…", *self.names[-3:]]
+        path = "/".join([*names, local])
+        if self.elements > self.limits.elements:
+            why = (f"The package has more than {self.limits.elements} elements: refused at element "
+                   f"#{self.elements}, <{local}>")
+        else:
+            why = f"The package nests elements more than {self.limits.depth} deep: refused at <{local}>"
+        self._fail(EdxmlError("too_large", f"{why} ({path})", path))
 
     def _attachment_label(self) -> str:
         attachment = self.stack[2] if len(self.stack) > 2 else None

@@ -1,5 +1,6 @@
 """
 python manage.py bench_edxml [--size-mb 50] [--round-trips 50] [--json]
+python manage.py bench_edxml --elements 100000   (only the element-bound benchmark, one JSON line)
 
 1. edXML parse benchmark (documents/edxml/bench.py): package_mb, build/parse MB/s, peak memory
    (RSS delta in a fresh process) for a package of --size-mb.
@@ -16,7 +17,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from egov.devtools.edxml_bench import bench_parse
+from egov.devtools.edxml_bench import bench_elements, bench_parse
 from egov.devtools.portals import PortalInstance, pair_setup_code
 from egov.devtools.workers import database_url_of_current_connection
 
@@ -61,8 +62,13 @@ class Command(BaseCommand):
         parser.add_argument("--size-mb", type=float, default=50)
         parser.add_argument("--round-trips", type=int, default=50)
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--elements", type=int, default=0,
+                            help="only measure the refusal of a package of this many elements (streaming bound)")
 
-    def handle(self, *args, size_mb, round_trips, json=False, **options):
+    def handle(self, *args, size_mb, round_trips, json=False, elements=0, **options):
+        if elements:
+            self.stdout.write(_dump(bench_elements(elements)))
+            return
         result = bench_parse(size_mb)
         result.update(self._round_trips(round_trips))
         self.stdout.write(_dump(result))
