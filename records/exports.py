@@ -52,6 +52,14 @@ def pdf_pages(data: bytes | None) -> int | None:
         return None
 
 
+def with_pages(rows: list[Row]) -> list[Row]:
+    """The rows with ``pages`` counted from each main PDF where the document does not state it."""
+    for r in rows:
+        if not r.pages:
+            r.pages = pdf_pages(main_pdf_bytes(r.document))
+    return rows
+
+
 class _Pdf(FPDF):
     def __init__(self, orientation="P"):
         super().__init__(orientation=orientation, unit="mm", format="A4")
@@ -164,7 +172,7 @@ def file_pdf(case_file: CaseFile) -> tuple[bytes, int]:
 
 def file_metadata(case_file: CaseFile, rows: list[Row] | None = None) -> dict:
     """The 11 fields of a file (Phụ lục VI Phần II) as a dict."""
-    rows = file_rows(case_file) if rows is None else rows
+    rows = with_pages(file_rows(case_file)) if rows is None else rows
     dates = [r.date for r in rows]
     return {
         "FileCode": {"OrganId": case_file.unit.code, "FileCatalog": str(case_file.year),
@@ -191,7 +199,7 @@ def _sub(parent, tag, text=None):
 
 def file_xml(case_file: CaseFile, rows: list[Row] | None = None) -> bytes:
     """The file and its documents with the Phần II metadata (FileCode … Description; DocOrdinal …)."""
-    rows = file_rows(case_file) if rows is None else rows
+    rows = with_pages(file_rows(case_file)) if rows is None else rows
     meta = file_metadata(case_file, rows)
     root = etree.Element(f"{{{FILE_XML_NS}}}File", nsmap={None: FILE_XML_NS})
     code = _sub(root, "FileCode")
@@ -245,7 +253,7 @@ def _csv(header, rows) -> bytes:
 
 
 def file_index_csv(case_file: CaseFile) -> bytes:
-    return _csv(INDEX_HEADER, index_rows(file_rows(case_file)))
+    return _csv(INDEX_HEADER, index_rows(with_pages(file_rows(case_file))))
 
 
 FILES_HEADER = ["Hộp số", "Hồ sơ số", "Tiêu đề hồ sơ", "Thời gian bắt đầu", "Thời gian kết thúc",

@@ -189,7 +189,7 @@ def file_detail(request, pk: int):
         return _download(exports.file_index_csv(f), f"muc-luc-{f.code.replace('/', '-')}.csv",
                          "text/csv; charset=utf-8")
     if fmt == "index":
-        return _download(exports.file_index_pdf(f, file_rows(f)), f"muc-luc-{f.code.replace('/', '-')}.pdf",
+        return _download(exports.file_index_pdf(f, exports.with_pages(file_rows(f))), f"muc-luc-{f.code.replace('/', '-')}.pdf",
                          "application/pdf")
     ctx = portal_context(request)
     roles = ctx.roles_by_unit.get(f.unit_id, set())
