@@ -21,7 +21,7 @@ from documents.choices import AttachmentKind
 from egov.core.exports import spreadsheet_safe
 from signatures.services.signing import DEFAULT_FONT
 
-from .choices import RETENTION_NAMES_VI
+from .choices import COPY_FORM_VI, RETENTION_NAMES_VI
 from .models import CaseFile, FilePlan
 from .selectors import Row, file_rows
 
@@ -320,3 +320,29 @@ def plan_csv(plan: FilePlan) -> bytes:
     from .services.plans import PLAN_CSV_COLUMNS
 
     return _csv(PLAN_CSV_COLUMNS, rows)
+
+
+COPIES_HEADER = ["Số bản sao", "Hình thức sao", "Cách sao", "Văn bản được sao", "Trang (trích sao)", "Số trang",
+                 "Người đề nghị", "Ngày đề nghị", "Người ký", "Ngày ký", "Nơi nhận", "SHA-256"]
+COPY_MEDIUM_VI = {"e2e": "Điện tử sang điện tử", "e2p": "Điện tử sang giấy", "p2e": "Giấy sang điện tử (chuyển đổi)"}
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def copies_register_rows(records) -> list[list]:
+    """The copies register: one line per copy, the running number of the year first."""
+    out = []
+    for c in records:
+        original = f"{c.document.number_notation} {c.document.subject}".strip() if c.document_id \
+            else c.source_description
+        out.append([c.notation or "", COPY_FORM_VI.get(c.form, c.form), COPY_MEDIUM_VI.get(c.medium, c.medium),
+                    original, c.pages, c.page_count or "", _person(c.ordered_by),
+                    _fmt(timezone.localtime(c.ordered_at).date()) if c.ordered_at else "", _person(c.signed_by),
+                    _fmt(timezone.localtime(c.signed_at).date()) if c.signed_at else "", c.recipients, c.sha256])
+    return out
+
+
+def copies_register_csv(records) -> bytes:
+    return _csv(COPIES_HEADER, copies_register_rows(records))

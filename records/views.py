@@ -331,11 +331,16 @@ def copies(request):
     perm = CopyPermission.objects.filter(unit=ctx.unit, user=request.user).first()
     if perm is None and Role.LEADER not in ctx.roles:
         raise PermissionDenied(_("The head of the unit has not allowed you to order or sign copies."))
+    register = CopyRecord.objects.filter(unit=ctx.unit).select_related("document", "ordered_by", "signed_by", "unit")
+    if request.GET.get("format") == "csv":
+        year = request.GET.get("year")
+        listed = register.filter(year=int(year)) if (year or "").isdigit() else register
+        return _download(exports.copies_register_csv(listed.order_by("year", "number", "pk")), "so-ban-sao.csv",
+                         "text/csv; charset=utf-8")
     held = documents_visible_to(user=request.user).filter(owner_unit=ctx.unit).exclude(status="draft")
     received = IncomingRecord.objects.filter(unit=ctx.unit).values("document_id")
     return render(request, "records/copies.html", {
-        "register": CopyRecord.objects.filter(unit=ctx.unit).select_related("document", "ordered_by", "signed_by",
-                                                                            "unit")[:300],
+        "register": register[:300],
         "perm": perm, "is_leader": Role.LEADER in ctx.roles, "forms": CopyForm.choices, "media": CopyMedium.choices,
         "documents": Document.objects.filter(Q(pk__in=held.values("pk")) | Q(pk__in=received)).order_by(
             "-issued_on", "-pk")[:100],

@@ -70,6 +70,11 @@ def test_plan_file_transfer_and_archive_accept(office, new_page, screenshot):
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
     check_page(leader)
     screenshot(leader, "h13-plan-approved")
+    leader.click("[data-nav=records]")
+    leader.click("text=Bản sao")
+    expect(leader.locator("[data-testid=copies-register]")).to_be_visible()
+    check_page(leader)
+    screenshot(leader, "h13-copies-register")
 
     # --- the person in charge opens a file and adds an outgoing document ---------------------
     keeper = new_page()
@@ -109,6 +114,7 @@ def test_plan_file_transfer_and_archive_accept(office, new_page, screenshot):
     keeper.click("[data-action=close-file]")
     expect(keeper.locator("[data-testid=file-state]")).to_have_attribute("data-state", "closed")
     expect(keeper.locator("[data-action=add-document]")).to_have_count(0)  # frozen
+    expect(keeper.locator(".timeline")).to_contain_text("2 văn bản")
     keeper.click("[data-action=transfer]")
     expect(keeper.locator("[data-testid=file-state]")).to_have_attribute("data-state", "submitted")
     expect(keeper.locator(".messages")).to_contain_text("Đã nộp hồ sơ vào lưu trữ cơ quan.")
