@@ -90,8 +90,21 @@ def home(request):
     entries = []
     if plan is not None and plan.state == "approved":
         entries = plan.entries.filter(Q(person_in_charge=request.user) | Q(person_in_charge__isnull=True))
+    readable = set(files_visible_to(user=request.user).filter(person_in_charge=request.user).values_list(
+        "pk", flat=True))
+    # The unit's archived files (metadata only, the index of files) for those who must ask the
+    # archive to use them: their own request's state, or a form to ask.
+    catalogue = []
+    if not ctx.roles & {Role.ARCHIVIST, Role.LEADER}:
+        mine_access = {a.case_file_id: a for a in ArchiveAccess.objects.filter(
+            user=request.user, case_file__unit=ctx.unit).order_by("created_at", "pk")}
+        for f in CaseFile.objects.filter(unit=ctx.unit, state=FileState.ARCHIVED).order_by("-archived_at")[:200]:
+            catalogue.append((f, mine_access.get(f.pk)))
     return render(request, "records/home.html", {
-        "files": mine, "plan": plan, "entries": entries, "is_archivist": Role.ARCHIVIST in ctx.roles,
+        "files": mine, "readable": readable, "catalogue": catalogue, "granted_ids": set(
+            files_visible_to(user=request.user).filter(unit=ctx.unit, state=FileState.ARCHIVED).values_list(
+                "pk", flat=True)) if catalogue else set(),
+        "plan": plan, "entries": entries, "is_archivist": Role.ARCHIVIST in ctx.roles,
         "unit_files": files_visible_to(user=request.user).filter(unit=ctx.unit).exclude(
             person_in_charge=request.user).select_related("person_in_charge")[:200],
     })
@@ -205,11 +218,22 @@ def file_detail(request, pk: int):
         "f": f, "rows": file_rows(f), "keeper": keeper, "roles": roles,
         "is_archivist": Role.ARCHIVIST in roles, "is_leader": Role.LEADER in roles,
         "candidates_docs": candidates_docs, "candidates_in": candidates_in,
-        "packages": f.packages.filter(Q(for_user__isnull=True) | Q(for_user=request.user)),
+        "packages": _packages_for(f, request.user, roles),
         "events": f.events.order_by("-at", "-pk")[:100], "checks": services.archive_check(f)
         if f.state == FileState.SUBMITTED and Role.ARCHIVIST in roles else None,
         "my_access": ArchiveAccess.objects.filter(case_file=f, user=request.user).first(),
     })
+
+
+def _packages_for(f: CaseFile, user, roles):
+    """The packages the user may download (as services.package_download decides): the archive
+    every one; a user their own DIPs; the keeper or a clerk the SIP while it awaits the archive."""
+    if Role.ARCHIVIST in roles:
+        return f.packages.all()
+    q = Q(kind=PackageKind.DIP, for_user=user)
+    if f.state == FileState.SUBMITTED and (f.person_in_charge_id == user.pk or Role.CLERK in roles):
+        q |= Q(kind=PackageKind.SIP)
+    return f.packages.filter(q)
 
 
 @acts
@@ -250,6 +274,7 @@ def file_action(request, pk: int, action: str):
     elif action == "request_access":
         services.access_request(case_file=f, acting_user=u, reason=request.POST.get("reason", ""))
         messages.success(request, _("Your request was sent to the archive."))
+        return redirect("records:home")  # the file itself is read once the archive grants it
     elif action == "dip":
         services.dip_create(case_file=f, acting_user=u)
     elif action == "sip":

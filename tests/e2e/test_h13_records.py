@@ -149,7 +149,24 @@ def test_plan_file_transfer_and_archive_accept(office, new_page, screenshot):
     archive.goto("/records/archive/")
     expect(archive.locator("[data-testid=intake] tbody tr td.muted")).to_have_count(1)  # queue empty
 
-    # --- the person in charge now reads it only through the archive ------------------------
+    # --- the person in charge now uses it only by the archive's grant -----------------------
     keeper.goto(f"/records/files/{f.pk}/")
+    assert "/records/files/" in keeper.url and keeper.locator("[data-testid=file-state]").count() == 0  # 404
+    keeper.goto("/records/")
+    row = keeper.locator("[data-testid=archive-catalogue] tr[data-file='01.TCCB']")
+    row.locator("input[name=reason]").fill("Phục vụ thanh tra công vụ")
+    row.locator("[data-action=request-access]").click()
+    expect(keeper.locator(".messages")).to_be_visible()
+    expect(row.locator("[data-testid=access-state]")).to_be_visible()
+    check_page(keeper)
+    screenshot(keeper, "h13-access-requested")
+    archive.goto("/records/archive/")
+    archive.locator("form[action*='/records/access/'] button[name=grant][value='1']").click()
+    keeper.goto("/records/")
+    row.locator("a").click()
     expect(keeper.locator("[data-testid=file-state]")).to_have_attribute("data-state", "archived")
     expect(keeper.locator("[data-action=remove]")).to_have_count(0)
+    keeper.click("[data-action=dip]")
+    expect(keeper.locator("a[href^='/records/packages/']")).to_have_count(1)  # the DIP, for them only
+    check_page(keeper)
+    screenshot(keeper, "h13-dip")
