@@ -202,7 +202,8 @@ def file_detail(request, pk: int):
         return _download(exports.file_index_csv(f), f"muc-luc-{f.code.replace('/', '-')}.csv",
                          "text/csv; charset=utf-8")
     if fmt == "index":
-        return _download(exports.file_index_pdf(f, exports.with_pages(file_rows(f))), f"muc-luc-{f.code.replace('/', '-')}.pdf",
+        index = exports.file_index_pdf(f, exports.with_pages(file_rows(f)))
+        return _download(index, f"muc-luc-{f.code.replace('/', '-')}.pdf",
                          "application/pdf")
     ctx = portal_context(request)
     roles = ctx.roles_by_unit.get(f.unit_id, set())
@@ -222,6 +223,7 @@ def file_detail(request, pk: int):
         "events": f.events.order_by("-at", "-pk")[:100], "checks": services.archive_check(f)
         if f.state == FileState.SUBMITTED and Role.ARCHIVIST in roles else None,
         "my_access": ArchiveAccess.objects.filter(case_file=f, user=request.user).first(),
+        "holds": f.holds.filter(released_at__isnull=True).select_related("placed_by"),
     })
 
 
@@ -275,6 +277,12 @@ def file_action(request, pk: int, action: str):
         services.access_request(case_file=f, acting_user=u, reason=request.POST.get("reason", ""))
         messages.success(request, _("Your request was sent to the archive."))
         return redirect("records:home")  # the file itself is read once the archive grants it
+    elif action == "hold":
+        services.legal_hold_place(unit=f.unit, files=[f], acting_user=u, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The file is under a legal hold."))
+    elif action == "release":
+        services.legal_hold_release(hold=get_object_or_404(f.holds, pk=request.POST.get("hold"),
+                                                           released_at__isnull=True), acting_user=u)
     elif action == "dip":
         services.dip_create(case_file=f, acting_user=u)
     elif action == "sip":

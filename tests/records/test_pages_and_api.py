@@ -156,3 +156,27 @@ def test_the_file_page_lists_only_the_packages_the_user_may_download(office):
     page = _client(office.other).get(f"/records/files/{f.pk}/").content
     assert page.count(b'href="/records/packages/') == 1 and f'href="/records/packages/{dip.pk}/"'.encode() in page
     assert _client(office.archivist).get(f"/records/files/{f.pk}/").content.count(b'href="/records/packages/') == 3
+
+
+def test_leader_places_and_releases_a_legal_hold_from_the_file_page(office):
+    from records.models import LegalHold
+
+    f = office.closed_file(docs=1)
+    keeper = _client(office.keeper)
+    assert b'data-action="hold-place"' not in keeper.get(f"/records/files/{f.pk}/").content
+    assert keeper.post(f"/records/files/{f.pk}/hold/", {"reason": "x"}).status_code == 302
+    assert not LegalHold.objects.exists()  # refused: the keeper may not
+    leader = _client(office.leader)
+    leader.post(f"/records/files/{f.pk}/hold/", {"reason": "Thanh tra đang xem xét"})
+    hold = LegalHold.objects.get(files=f)
+    page = leader.get(f"/records/files/{f.pk}/").content.decode()
+    assert 'data-testid="legal-hold"' in page and "Thanh tra đang xem xét" in page
+    keeper.post(f"/records/files/{f.pk}/transfer/")
+    f.refresh_from_db()
+    assert f.state == FileState.CLOSED  # a held file is not transferred
+    leader.post(f"/records/files/{f.pk}/release/", {"hold": hold.pk})
+    hold.refresh_from_db()
+    assert hold.released_at is not None and hold.released_by == office.leader
+    keeper.post(f"/records/files/{f.pk}/transfer/")
+    f.refresh_from_db()
+    assert f.state == FileState.SUBMITTED
