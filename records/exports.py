@@ -21,7 +21,7 @@ from documents.choices import AttachmentKind
 from egov.core.exports import spreadsheet_safe
 from signatures.services.signing import DEFAULT_FONT
 
-from .choices import RETENTION_NAMES_VI
+from .choices import COPY_FORM_VI, RETENTION_NAMES_VI
 from .models import CaseFile, FilePlan
 from .selectors import Row, file_rows
 
@@ -50,6 +50,14 @@ def pdf_pages(data: bytes | None) -> int | None:
         return len(PdfReader(io.BytesIO(data)).pages)
     except (PdfReadError, ValueError, OSError):
         return None
+
+
+def with_pages(rows: list[Row]) -> list[Row]:
+    """The rows with ``pages`` counted from each main PDF where the document does not state it."""
+    for r in rows:
+        if not r.pages:
+            r.pages = pdf_pages(main_pdf_bytes(r.document))
+    return rows
 
 
 class _Pdf(FPDF):
@@ -164,7 +172,7 @@ def file_pdf(case_file: CaseFile) -> tuple[bytes, int]:
 
 def file_metadata(case_file: CaseFile, rows: list[Row] | None = None) -> dict:
     """The 11 fields of a file (Phụ lục VI Phần II) as a dict."""
-    rows = file_rows(case_file) if rows is None else rows
+    rows = with_pages(file_rows(case_file)) if rows is None else rows
     dates = [r.date for r in rows]
     return {
         "FileCode": {"OrganId": case_file.unit.code, "FileCatalog": str(case_file.year),
@@ -191,7 +199,7 @@ def _sub(parent, tag, text=None):
 
 def file_xml(case_file: CaseFile, rows: list[Row] | None = None) -> bytes:
     """The file and its documents with the Phần II metadata (FileCode … Description; DocOrdinal …)."""
-    rows = file_rows(case_file) if rows is None else rows
+    rows = with_pages(file_rows(case_file)) if rows is None else rows
     meta = file_metadata(case_file, rows)
     root = etree.Element(f"{{{FILE_XML_NS}}}File", nsmap={None: FILE_XML_NS})
     code = _sub(root, "FileCode")
@@ -245,7 +253,7 @@ def _csv(header, rows) -> bytes:
 
 
 def file_index_csv(case_file: CaseFile) -> bytes:
-    return _csv(INDEX_HEADER, index_rows(file_rows(case_file)))
+    return _csv(INDEX_HEADER, index_rows(with_pages(file_rows(case_file))))
 
 
 FILES_HEADER = ["Hộp số", "Hồ sơ số", "Tiêu đề hồ sơ", "Thời gian bắt đầu", "Thời gian kết thúc",
@@ -312,3 +320,29 @@ def plan_csv(plan: FilePlan) -> bytes:
     from .services.plans import PLAN_CSV_COLUMNS
 
     return _csv(PLAN_CSV_COLUMNS, rows)
+
+
+COPIES_HEADER = ["Số bản sao", "Hình thức sao", "Cách sao", "Văn bản được sao", "Trang (trích sao)", "Số trang",
+                 "Người đề nghị", "Ngày đề nghị", "Người ký", "Ngày ký", "Nơi nhận", "SHA-256"]
+COPY_MEDIUM_VI = {"e2e": "Điện tử sang điện tử", "e2p": "Điện tử sang giấy", "p2e": "Giấy sang điện tử (chuyển đổi)"}
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def copies_register_rows(records) -> list[list]:
+    """The copies register: one line per copy, the running number of the year first."""
+    out = []
+    for c in records:
+        original = f"{c.document.number_notation} {c.document.subject}".strip() if c.document_id \
+            else c.source_description
+        out.append([c.notation or "", COPY_FORM_VI.get(c.form, c.form), COPY_MEDIUM_VI.get(c.medium, c.medium),
+                    original, c.pages, c.page_count or "", _person(c.ordered_by),
+                    _fmt(timezone.localtime(c.ordered_at).date()) if c.ordered_at else "", _person(c.signed_by),
+                    _fmt(timezone.localtime(c.signed_at).date()) if c.signed_at else "", c.recipients, c.sha256])
+    return out
+
+
+def copies_register_csv(records) -> bytes:
+    return _csv(COPIES_HEADER, copies_register_rows(records))

@@ -15,6 +15,7 @@ from .choices import AccessState, FileState
 from .models import ArchiveAccess, CaseFile, FileItem
 
 WIDE_ROLES = (Role.LEADER, Role.ARCHIVIST)
+BEFORE_ARCHIVE = (FileState.OPEN, FileState.CLOSED, FileState.RETURNED, FileState.SUBMITTED, FileState.KEPT_BACK)
 
 
 def _roles(user, unit_id) -> set[str]:
@@ -29,8 +30,9 @@ def access_granted(*, user, case_file: CaseFile) -> bool:
 
 def files_visible_to(*, user) -> QuerySet[CaseFile]:
     """
-    Files a user may read: their own; every file of the units where they are leader or archive;
-    before transfer, the files of units where they are clerk; archived files by a grant.
+    Files a user may read: every file of the units where they are leader or archive; before
+    the archive accepts them, their own files and the files of units where they are clerk;
+    archived files by the archive's grant (the person who kept the file asks like anyone else).
     """
     if not getattr(user, "is_authenticated", False):
         return CaseFile.objects.none()
@@ -40,9 +42,8 @@ def files_visible_to(*, user) -> QuerySet[CaseFile]:
     granted = ArchiveAccess.objects.filter(user=user, state=AccessState.GRANTED).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())).values("case_file_id")
     return CaseFile.objects.filter(
-        Q(person_in_charge=user) | Q(unit_id__in=wide)
-        | Q(unit_id__in=clerk, state__in=[FileState.OPEN, FileState.CLOSED, FileState.RETURNED,
-                                          FileState.SUBMITTED, FileState.KEPT_BACK])
+        Q(unit_id__in=wide)
+        | Q(state__in=BEFORE_ARCHIVE) & (Q(person_in_charge=user) | Q(unit_id__in=clerk))
         | Q(pk__in=granted)
     ).distinct()
 

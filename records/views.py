@@ -90,8 +90,21 @@ def home(request):
     entries = []
     if plan is not None and plan.state == "approved":
         entries = plan.entries.filter(Q(person_in_charge=request.user) | Q(person_in_charge__isnull=True))
+    readable = set(files_visible_to(user=request.user).filter(person_in_charge=request.user).values_list(
+        "pk", flat=True))
+    # The unit's archived files (metadata only, the index of files) for those who must ask the
+    # archive to use them: their own request's state, or a form to ask.
+    catalogue = []
+    if not ctx.roles & {Role.ARCHIVIST, Role.LEADER}:
+        mine_access = {a.case_file_id: a for a in ArchiveAccess.objects.filter(
+            user=request.user, case_file__unit=ctx.unit).order_by("created_at", "pk")}
+        for f in CaseFile.objects.filter(unit=ctx.unit, state=FileState.ARCHIVED).order_by("-archived_at")[:200]:
+            catalogue.append((f, mine_access.get(f.pk)))
     return render(request, "records/home.html", {
-        "files": mine, "plan": plan, "entries": entries, "is_archivist": Role.ARCHIVIST in ctx.roles,
+        "files": mine, "readable": readable, "catalogue": catalogue, "granted_ids": set(
+            files_visible_to(user=request.user).filter(unit=ctx.unit, state=FileState.ARCHIVED).values_list(
+                "pk", flat=True)) if catalogue else set(),
+        "plan": plan, "entries": entries, "is_archivist": Role.ARCHIVIST in ctx.roles,
         "unit_files": files_visible_to(user=request.user).filter(unit=ctx.unit).exclude(
             person_in_charge=request.user).select_related("person_in_charge")[:200],
     })
@@ -189,7 +202,8 @@ def file_detail(request, pk: int):
         return _download(exports.file_index_csv(f), f"muc-luc-{f.code.replace('/', '-')}.csv",
                          "text/csv; charset=utf-8")
     if fmt == "index":
-        return _download(exports.file_index_pdf(f, file_rows(f)), f"muc-luc-{f.code.replace('/', '-')}.pdf",
+        index = exports.file_index_pdf(f, exports.with_pages(file_rows(f)))
+        return _download(index, f"muc-luc-{f.code.replace('/', '-')}.pdf",
                          "application/pdf")
     ctx = portal_context(request)
     roles = ctx.roles_by_unit.get(f.unit_id, set())
@@ -205,11 +219,23 @@ def file_detail(request, pk: int):
         "f": f, "rows": file_rows(f), "keeper": keeper, "roles": roles,
         "is_archivist": Role.ARCHIVIST in roles, "is_leader": Role.LEADER in roles,
         "candidates_docs": candidates_docs, "candidates_in": candidates_in,
-        "packages": f.packages.filter(Q(for_user__isnull=True) | Q(for_user=request.user)),
+        "packages": _packages_for(f, request.user, roles),
         "events": f.events.order_by("-at", "-pk")[:100], "checks": services.archive_check(f)
         if f.state == FileState.SUBMITTED and Role.ARCHIVIST in roles else None,
         "my_access": ArchiveAccess.objects.filter(case_file=f, user=request.user).first(),
+        "holds": f.holds.filter(released_at__isnull=True).select_related("placed_by"),
     })
+
+
+def _packages_for(f: CaseFile, user, roles):
+    """The packages the user may download (as services.package_download decides): the archive
+    every one; a user their own DIPs; the keeper or a clerk the SIP while it awaits the archive."""
+    if Role.ARCHIVIST in roles:
+        return f.packages.all()
+    q = Q(kind=PackageKind.DIP, for_user=user)
+    if f.state == FileState.SUBMITTED and (f.person_in_charge_id == user.pk or Role.CLERK in roles):
+        q |= Q(kind=PackageKind.SIP)
+    return f.packages.filter(q)
 
 
 @acts
@@ -250,6 +276,13 @@ def file_action(request, pk: int, action: str):
     elif action == "request_access":
         services.access_request(case_file=f, acting_user=u, reason=request.POST.get("reason", ""))
         messages.success(request, _("Your request was sent to the archive."))
+        return redirect("records:home")  # the file itself is read once the archive grants it
+    elif action == "hold":
+        services.legal_hold_place(unit=f.unit, files=[f], acting_user=u, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The file is under a legal hold."))
+    elif action == "release":
+        services.legal_hold_release(hold=get_object_or_404(f.holds, pk=request.POST.get("hold"),
+                                                           released_at__isnull=True), acting_user=u)
     elif action == "dip":
         services.dip_create(case_file=f, acting_user=u)
     elif action == "sip":
@@ -331,11 +364,16 @@ def copies(request):
     perm = CopyPermission.objects.filter(unit=ctx.unit, user=request.user).first()
     if perm is None and Role.LEADER not in ctx.roles:
         raise PermissionDenied(_("The head of the unit has not allowed you to order or sign copies."))
+    register = CopyRecord.objects.filter(unit=ctx.unit).select_related("document", "ordered_by", "signed_by", "unit")
+    if request.GET.get("format") == "csv":
+        year = request.GET.get("year")
+        listed = register.filter(year=int(year)) if (year or "").isdigit() else register
+        return _download(exports.copies_register_csv(listed.order_by("year", "number", "pk")), "so-ban-sao.csv",
+                         "text/csv; charset=utf-8")
     held = documents_visible_to(user=request.user).filter(owner_unit=ctx.unit).exclude(status="draft")
     received = IncomingRecord.objects.filter(unit=ctx.unit).values("document_id")
     return render(request, "records/copies.html", {
-        "register": CopyRecord.objects.filter(unit=ctx.unit).select_related("document", "ordered_by", "signed_by",
-                                                                            "unit")[:300],
+        "register": register[:300],
         "perm": perm, "is_leader": Role.LEADER in ctx.roles, "forms": CopyForm.choices, "media": CopyMedium.choices,
         "documents": Document.objects.filter(Q(pk__in=held.values("pk")) | Q(pk__in=received)).order_by(
             "-issued_on", "-pk")[:100],

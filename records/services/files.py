@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from documents.models import Document, IncomingRecord
 from documents.selectors import documents_visible_to, incoming_visible_to
@@ -133,7 +134,9 @@ def file_close(*, case_file: CaseFile, acting_user, description: str | None = No
         f.description = description
     f.transfer_due = (on or timezone.localdate()) + datetime.timedelta(days=settings.RECORDS_TRANSFER_WITHIN_DAYS)
     f.save(update_fields=["state", "closed_at", "closed_by", "description", "transfer_due"])
-    file_event(f, FileEventKind.CLOSING, actor=acting_user, detail=f"{f.items.count()} documents")
+    count = f.items.count()
+    file_event(f, FileEventKind.CLOSING, actor=acting_user,
+               detail=ngettext("%(n)d document", "%(n)d documents", count) % {"n": count})
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.FILE_CLOSED, obj=f,
                  details={"documents": f.items.count(), "transfer_due": f.transfer_due.isoformat()})
     return f

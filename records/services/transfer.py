@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,23 +268,28 @@ def package_download(*, package: InformationPackage, acting_user) -> bytes:
 @service
 def transfer_reminders_send(*, today: datetime.date | None = None) -> int:
     """
-    Closed files due for transfer within RECORDS_REMIND_BEFORE_DAYS: their person in charge and
-    the unit's archive are told once (PL VI III.5.b). Returns the number of files reminded.
+    Closed files due for transfer within RECORDS_REMIND_BEFORE_DAYS (a kept-back file: at the end
+    of its keep-back): their person in charge and the unit's archive are told once (PL VI
+    III.5.b); a keep-back clears the reminder, so the new deadline is reminded again. Returns the
+    number of files reminded.
     """
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=settings.RECORDS_REMIND_BEFORE_DAYS)
+    # A kept-back file is due at the end of its keep-back, not at the deadline it was kept past.
     due = list(CaseFile.objects.select_for_update(skip_locked=True, no_key=True).filter(
-        state__in=[FileState.CLOSED, FileState.RETURNED, FileState.KEPT_BACK], transfer_due__lte=horizon,
+        Q(state__in=[FileState.CLOSED, FileState.RETURNED], transfer_due__lte=horizon)
+        | Q(state=FileState.KEPT_BACK, keep_back_until__lte=horizon),
         reminded_on__isnull=True))
     notes = []
     for f in due:
+        deadline = f.keep_back_until if f.state == FileState.KEPT_BACK else f.transfer_due
         text = _("File %(code)s is due for transfer to the archive by %(due)s.") % {
-            "code": f.code, "due": f.transfer_due.strftime("%d/%m/%Y")}
+            "code": f.code, "due": deadline.strftime("%d/%m/%Y")}
         for uid in {f.person_in_charge_id, *_archivists(f.unit_id)}:
             notes.append(Note(user_id=uid, kind=NotificationKind.TRANSFER_DUE, text=text, unit_id=f.unit_id,
                               object_type="records.casefile", object_id=f.pk))
         audit_record(actor=None, unit=f.unit, verb=AuditVerb.FILE_REMINDED, obj=f,
-                     details={"due": f.transfer_due.isoformat()})
+                     details={"due": deadline.isoformat()})
     notifications_send(notes)
     CaseFile.objects.filter(pk__in=[f.pk for f in due]).update(reminded_on=today)
     return len(due)

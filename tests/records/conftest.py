@@ -11,7 +11,6 @@ import json
 import subprocess
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -65,7 +64,6 @@ class Office:
             incoming_accept,
             incoming_assign,
         )
-        from documents.tasks import deliver_local_batch_task
 
         sender = from_unit or self.p.stc
         clerk = allow_issue_on_another_day(self.p.clerk(sender))
@@ -73,8 +71,8 @@ class Office:
                               notation_suffix="NS", signer_name="Trần B", signer_position="Giám đốc")
         attachment_add(document=doc, acting_user=clerk, upload=make_pdf(pages=pages, text="incoming"), name="d.pdf")
         doc = document_issue(document=doc, acting_user=clerk, issued_on=datetime.date(2026, 2, 1))
-        with mock.patch.object(deliver_local_batch_task, "delay"):
-            dispatches = document_send(document=doc, acting_user=clerk, units=[self.unit])
+        # delivered here, in-process (the worker path is the exchange flow's test)
+        dispatches = document_send(document=doc, acting_user=clerk, units=[self.unit])
         deliver_local_batch(dispatch_ids=[d.pk for d in dispatches])
         rec = IncomingRecord.objects.get(unit=self.unit, document=doc)
         rec = incoming_accept(incoming=rec, acting_user=self.clerk)

@@ -191,6 +191,19 @@ def test_reminder_30_days_before_the_transfer_is_due(office):
         assert Notification.objects.filter(user=user, kind="records.transfer_due", object_id=f.pk).exists()
 
 
+def test_a_kept_back_file_is_reminded_30_days_before_its_keep_back_ends(office):
+    f = office.closed_file()
+    assert transfer_reminders_send(today=f.transfer_due - datetime.timedelta(days=30)) == 1
+    until = f.transfer_due + datetime.timedelta(days=400)
+    f = file_keep_back(case_file=f, acting_user=office.leader, until=until, reason="Còn phục vụ thanh tra")
+    # not at the old deadline, which the keep-back moved
+    assert transfer_reminders_send(today=f.transfer_due - datetime.timedelta(days=30)) == 0
+    assert transfer_reminders_send(today=until - datetime.timedelta(days=31)) == 0
+    assert transfer_reminders_send(today=until - datetime.timedelta(days=30)) == 1
+    note = Notification.objects.filter(user=office.keeper, kind="records.transfer_due", object_id=f.pk).latest("pk")
+    assert until.strftime("%d/%m/%Y") in note.text
+
+
 def test_the_beat_task_reminds(office):
     from django.conf import settings
 

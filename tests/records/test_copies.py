@@ -142,3 +142,31 @@ def test_paper_to_electronic_is_marked_converted_and_signed(signing_office):
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata["/Converted"] == "Chuyển đổi từ văn bản giấy"
     assert "SAO Y (CHUYỂN ĐỔI TỪ GIẤY), Sở Nội vụ" in stamp_text(pdf)
+
+
+def test_the_copies_register_prints_and_exports_in_number_order(signing_office):
+    import csv
+
+    from django.test import Client
+
+    o = signing_office
+    doc = o.issue(pages=2)
+    for form in (CopyForm.SAO_Y, CopyForm.SAO_LUC):
+        copy_sign(copy=copy_order(unit=o.unit, acting_user=o.clerk, form=form, medium=CopyMedium.E2P, document=doc,
+                                  recipients="Sở Tài chính"), acting_user=o.leader)
+    pending = copy_order(unit=o.unit, acting_user=o.clerk, form=CopyForm.SAO_Y, medium=CopyMedium.E2P, document=doc)
+    c = Client()
+    c.force_login(o.clerk)
+    page = c.get("/records/copies/")
+    assert page.status_code == 200 and b'data-action="copies-csv"' in page.content
+    r = c.get("/records/copies/?format=csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Số bản sao", "Hình thức sao", "Cách sao", "Văn bản được sao"]
+    assert [row[0] for row in rows[1:]] == ["01/SY-SNV", "02/SL-SNV", ""]  # the unsigned order has no number yet
+    assert rows[1][1] == "SAO Y" and rows[2][1] == "SAO LỤC" and rows[1][10] == "Sở Tài chính"
+    assert rows[1][3].startswith(doc.number_notation)
+    assert pending.pk  # listed last, without number
+    stranger = Client()
+    stranger.force_login(o.other)  # not allowed by the head to order or sign copies
+    assert stranger.get("/records/copies/?format=csv").status_code == 403

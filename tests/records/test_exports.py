@@ -35,6 +35,7 @@ def test_file_xml_has_the_part_two_fields(office):
     assert root.findtext("f:FileCode/f:OrganId", namespaces=NS) == office.unit.code
     assert root.findtext("f:Maintenance", namespaces=NS) == "06"
     assert root.findtext("f:DocTotal", namespaces=NS) == "2"
+    assert root.findtext("f:PageTotal", namespaces=NS) == "6"  # counted from the PDFs (3 pages each)
     assert root.findtext("f:StartDate", namespaces=NS) == "2026-03-09"
     assert root.findtext("f:EndDate", namespaces=NS) == "2026-03-10"
     docs = root.findall("f:Documents/f:Document", NS)
@@ -45,6 +46,7 @@ def test_file_xml_has_the_part_two_fields(office):
         assert first.find(f"f:{tag}", NS) is not None, tag
     assert first.findtext("f:TypeName", namespaces=NS) == "Công văn"
     assert first.findtext("f:CodeNotation", namespaces=NS) == "SNV-TCCB"
+    assert [d.findtext("f:PageAmount", namespaces=NS) for d in docs] == ["3", "3"]
 
 
 def test_indexes_and_plan_print_and_export(office):
@@ -53,6 +55,7 @@ def test_indexes_and_plan_print_and_export(office):
     csv_text = file_index_csv(f).decode("utf-8-sig")
     assert csv_text.splitlines()[0] == 'STT,"Số, ký hiệu",Ngày tháng,Tác giả,Trích yếu nội dung,Tờ số,Ghi chú'
     assert "Văn bản số 1 của hồ sơ" in csv_text
+    assert csv_text.splitlines()[1].split(",")[5] == "1"  # Tờ số: a one-page document on sheet 1
     text = PdfReader(io.BytesIO(plan_pdf(plan))).pages[0].extract_text()
     assert "DANH MỤC HỒ SƠ" in text and "01.TCCB" in text and "I. TỔ CHỨC CÁN BỘ" in text
     text = PdfReader(io.BytesIO(files_index_pdf(office.unit, [f]))).pages[0].extract_text()

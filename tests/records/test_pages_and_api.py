@@ -113,3 +113,70 @@ def test_api_plans_files_contents_and_packages(office):
     stranger = APIClient()
     stranger.credentials(HTTP_AUTHORIZATION=f"Bearer {other}")
     assert stranger.get(f"/api/v1/records/files/{fid}/").status_code == 404
+
+
+def test_archived_files_are_used_by_request_and_grant_even_by_their_keeper(office):
+    from records.models import ArchiveAccess
+    from records.services import access_decide, archive_accept, transfer_submit
+
+    f = office.closed_file(docs=1)
+    keeper = _client(office.keeper)
+    assert keeper.get(f"/records/files/{f.pk}/").status_code == 200  # before the archive accepts it
+    transfer_submit(case_file=f, acting_user=office.keeper)
+    archive_accept(case_file=f, acting_user=office.archivist)
+    assert keeper.get(f"/records/files/{f.pk}/").status_code == 404
+    assert _client(office.other).get(f"/records/files/{f.pk}/").status_code == 404
+    assert _client(office.leader).get(f"/records/files/{f.pk}/").status_code == 200
+    home = keeper.get("/records/").content.decode()
+    assert 'data-testid="archive-catalogue"' in home and 'data-action="request-access"' in home
+    assert f'href="/records/files/{f.pk}/"' not in home  # listed, not readable
+    r = keeper.post(f"/records/files/{f.pk}/request_access/", {"reason": "Phục vụ thanh tra công vụ"})
+    assert r.status_code == 302 and r["Location"] == "/records/"
+    req = ArchiveAccess.objects.get(case_file=f, user=office.keeper)
+    home = keeper.get("/records/").content.decode()
+    assert 'data-testid="access-state"' in home and 'data-action="request-access"' not in home
+    access_decide(access=req, acting_user=office.archivist, grant=True)
+    page = keeper.get(f"/records/files/{f.pk}/")
+    assert page.status_code == 200 and b'data-action="dip"' in page.content
+    assert f'href="/records/files/{f.pk}/"' in keeper.get("/records/").content.decode()
+
+
+def test_the_file_page_lists_only_the_packages_the_user_may_download(office):
+    from records.services import access_decide, access_request, archive_accept, dip_create, transfer_submit
+
+    f = office.closed_file(docs=1)
+    transfer_submit(case_file=f, acting_user=office.keeper)
+    assert _client(office.keeper).get(f"/records/files/{f.pk}/").content.count(b'href="/records/packages/') == 1
+    archive_accept(case_file=f, acting_user=office.archivist)
+    access_decide(access=access_request(case_file=f, acting_user=office.other, reason="Tra cứu"),
+                  acting_user=office.archivist, grant=True)
+    page = _client(office.other).get(f"/records/files/{f.pk}/").content
+    assert b'href="/records/packages/' not in page  # neither the SIP nor the AIP
+    dip = dip_create(case_file=f, acting_user=office.other)
+    page = _client(office.other).get(f"/records/files/{f.pk}/").content
+    assert page.count(b'href="/records/packages/') == 1 and f'href="/records/packages/{dip.pk}/"'.encode() in page
+    assert _client(office.archivist).get(f"/records/files/{f.pk}/").content.count(b'href="/records/packages/') == 3
+
+
+def test_leader_places_and_releases_a_legal_hold_from_the_file_page(office):
+    from records.models import LegalHold
+
+    f = office.closed_file(docs=1)
+    keeper = _client(office.keeper)
+    assert b'data-action="hold-place"' not in keeper.get(f"/records/files/{f.pk}/").content
+    assert keeper.post(f"/records/files/{f.pk}/hold/", {"reason": "x"}).status_code == 302
+    assert not LegalHold.objects.exists()  # refused: the keeper may not
+    leader = _client(office.leader)
+    leader.post(f"/records/files/{f.pk}/hold/", {"reason": "Thanh tra đang xem xét"})
+    hold = LegalHold.objects.get(files=f)
+    page = leader.get(f"/records/files/{f.pk}/").content.decode()
+    assert 'data-testid="legal-hold"' in page and "Thanh tra đang xem xét" in page
+    keeper.post(f"/records/files/{f.pk}/transfer/")
+    f.refresh_from_db()
+    assert f.state == FileState.CLOSED  # a held file is not transferred
+    leader.post(f"/records/files/{f.pk}/release/", {"hold": hold.pk})
+    hold.refresh_from_db()
+    assert hold.released_at is not None and hold.released_by == office.leader
+    keeper.post(f"/records/files/{f.pk}/transfer/")
+    f.refresh_from_db()
+    assert f.state == FileState.SUBMITTED
