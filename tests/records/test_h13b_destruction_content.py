@@ -126,3 +126,23 @@ def test_download_of_destroyed_content_answers_a_clear_error(office, django_capt
     # the metadata is still served
     meta = api.get(f"/api/v1/attachments/{att.pk}/").json()
     assert meta["sha256"] == att.sha256 and meta["size"] == att.size and meta["destroyed_at"]
+
+
+def test_bytes_another_document_shares_stay_in_storage(office, django_capture_on_commit_callbacks):
+    f = office.closed_file(docs=1)
+    att = f.items.get().document.attachments.get()
+    from documents.services import attachment_add, document_create
+
+    with att.file.open("rb") as fh:
+        same = fh.read()
+    twin = document_create(owner_unit=office.unit, acting_user=office.clerk, subject="Bản thảo dùng cùng tệp",
+                           doc_type="CV", notation_suffix="TCCB")  # a draft in no file, with the same PDF
+    twin_att = attachment_add(document=twin, acting_user=office.clerk, upload=same, name="cung-tep.pdf")
+    assert twin_att.sha256 == att.sha256 and twin_att.file.name == att.file.name  # content-addressed
+    p = _approved(office, f)
+    with django_capture_on_commit_callbacks(execute=True):
+        destruction_execute(proposal=p, acting_user=office.archivist)
+    assert Attachment.objects.get(pk=att.pk).destroyed_at is not None
+    assert default_storage.exists(twin_att.file.name)  # the twin still reads its file
+    audit = AuditEvent.objects.get(verb=DocVerb.CONTENT_DESTROYED, object_id=str(att.document_id))
+    assert audit.details["bytes_shared_kept"] == [twin_att.file.name]
