@@ -239,6 +239,7 @@ class AuditVerb(models.TextChoices):
     DOCUMENT_IMPORTED = "edxml.document_imported", _("Document received as a package")
     ATTACHMENT_ADDED = "attachment.added", _("File added")
     ATTACHMENT_REMOVED = "attachment.removed", _("File removed")
+    CONTENT_DESTROYED = "document.content_destroyed", _("Content destroyed after its retention ended")
     DISPATCH_SENDING = "dispatch.sending", _("Delivery attempt started")
     DISPATCH_DELIVERED = "document.delivered", _("Delivered")
     DISPATCH_RETRYING = "dispatch.retrying", _("Delivery attempt failed; will retry")

@@ -37,7 +37,7 @@ def _fmt(d) -> str:
 def main_pdf_bytes(doc) -> bytes | None:
     """The document's main file when it is a PDF, else None."""
     att = doc.attachments.filter(kind=AttachmentKind.MAIN).order_by("position", "pk").first()
-    if att is None or att.mime_type != "application/pdf":
+    if att is None or att.mime_type != "application/pdf" or att.destroyed_at is not None:
         return None
     with att.file.open("rb") as fh:
         return fh.read()

@@ -274,6 +274,9 @@ class DestructionProposal(models.Model):
     executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
     executed_by = models.ForeignKey(USER, verbose_name=_("executed by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
+    # h13b: what the destruction did to each document's content: {"destroyed": [...], "kept": [...]}
+    # with each document's number, subject and, for the kept ones, the reasons.
+    content_outcome = models.JSONField(_("content destroyed and kept"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

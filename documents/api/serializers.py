@@ -20,7 +20,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "kind", "original_name", "description", "size", "sha256", "mime_type", "position",
-                  "uploaded_at", "download_url"]
+                  "uploaded_at", "destroyed_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:

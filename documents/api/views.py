@@ -29,6 +29,7 @@ from documents.selectors import (
     documents_visible_to,
     incoming_visible_to,
 )
+from egov.core.api.errors import error_body
 from egov.core.api.idempotency import idempotent
 from egov.core.api.parsers import BoundedJSONParser
 from egov.core.api.models import ApiClient
@@ -275,10 +276,16 @@ class AttachmentViewSet(ApiViewMixin, ETagRetrieveMixin, viewsets.GenericViewSet
                    parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False)],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
                               (206, "application/octet-stream"): OpenApiTypes.BINARY,
-                              (416, "application/octet-stream"): OpenApiResponse(description="Range not satisfiable")})
+                              (416, "application/octet-stream"): OpenApiResponse(description="Range not satisfiable"),
+                              410: OpenApiResponse(description="The content was destroyed after its retention "
+                                                               "ended (code content_destroyed)")})
     @action(detail=True, methods=["get"], pagination_class=None)
     def content(self, request, pk=None):
         att = self.get_object()
+        if att.destroyed_at is not None:  # h13b: retention ended; the metadata stays, the bytes are gone
+            return Response(error_body("content_destroyed", _(
+                "The content of this file was destroyed after its retention period ended; "
+                "its metadata is kept.")), status=410)
         self._note_download(request, att)
         size = att.size
         headers = {"Accept-Ranges": "bytes", "ETag": f'"{att.sha256}"',

@@ -156,6 +156,9 @@ class Attachment(models.Model):
     receipt_verification = models.ForeignKey(
         "signatures.Verification", verbose_name=_("signature verification at receipt"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+", editable=False)
+    # h13b: set when the content was destroyed after its retention ended (records' destruction);
+    # the row keeps the metadata (name, size, SHA-256), the stored bytes and derived texts are gone.
+    destroyed_at = models.DateTimeField(_("content destroyed at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["document", "position", "pk"]

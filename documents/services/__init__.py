@@ -12,4 +12,5 @@ from .stamp import *  # noqa: F401,F403
 from .workflow import *  # noqa: F401,F403
 from .chasing import *  # noqa: F401,F403
 from .search import *  # noqa: F401,F403
+from .destruction import *  # noqa: F401,F403
 from .reports import *  # noqa: F401,F403

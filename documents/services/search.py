@@ -189,7 +189,7 @@ def search_index_document(*, document_id: int) -> int:
     doc = Document.objects.select_related("owner_unit").filter(pk=document_id).first()
     if doc is None:
         return 0
-    for att in doc.attachments.filter(text__isnull=True):
+    for att in doc.attachments.filter(text__isnull=True, destroyed_at__isnull=True):
         attachment_text_extract(attachment=att)
     content_words = list(dict.fromkeys(_words(_content_text(doc))))[:settings.SEARCH_INDEX_MAX_WORDS]
     content = " ".join(content_words)

@@ -9,6 +9,8 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -396,6 +398,14 @@ def attachment_file(request, pk: int):
         unit = rec.unit if rec is not None else None
     if unit is None:
         raise Http404
+    if att.destroyed_at is not None:  # h13b: retention ended; the metadata stays, the bytes are gone
+        return render(request, "errors/_page.html", {
+            "status": 410, "heading": _("The content of this file was destroyed"),
+            "reason": _("The file %(name)s was destroyed on %(date)s after its retention period ended, "
+                        "by the decision of the destruction council. Its description (name, size, "
+                        "SHA-256) is kept; its content can no longer be viewed or downloaded.")
+            % {"name": att.original_name, "date": date_format(timezone.localtime(att.destroyed_at), "d/m/Y")},
+            "advice": _("Ask the unit's archive if you need the record of the decision.")}, status=410)
     is_pdf = att.mime_type == "application/pdf"
     printing = request.GET.get("print") == "1"
     download = request.GET.get("download") == "1" or request.GET.get("original") == "1"

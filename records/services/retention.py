@@ -13,6 +13,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents.models import IncomingRecord
+from documents.services.destruction import document_content_destroy
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, PermissionDeniedError, StateError
@@ -22,7 +24,7 @@ from units.models import Membership
 from units.permissions import require_role
 
 from ..choices import AuditVerb, FileEventKind, FileState, NotificationKind, ProposalState
-from ..models import CaseFile, DestructionProposal, DestructionVote, LegalHold
+from ..models import CaseFile, DestructionProposal, DestructionVote, FileItem, LegalHold
 from ..selectors import file_rows
 from .common import file_event, is_held
 
@@ -161,6 +163,8 @@ def destruction_execute(*, proposal: DestructionProposal, acting_user) -> int:
     for f in files:
         if f.state != FileState.ARCHIVED:
             raise StateError(_("The file %(code)s is no longer archived.") % {"code": f.code})
+    outcome = _content_outcome(files)
+    for f in files:
         index = [{"ordinal": r.ordinal, "number_notation": r.number_notation, "date": r.date.isoformat(),
                   "subject": r.document.subject, "author": r.author} for r in file_rows(f)]
         for pkg in f.packages.filter(purged_at__isnull=True):
@@ -172,11 +176,55 @@ def destruction_execute(*, proposal: DestructionProposal, acting_user) -> int:
         f.save(update_fields=["state", "destroyed_at", "destroyed_index"])
         file_event(f, FileEventKind.DESTRUCTION, actor=acting_user,
                    detail=f"proposal {p.pk} {p.decision_ref}"[:500])
+    reason = f"proposal {p.pk} {p.decision_ref}".strip()
+    for row in outcome["destroyed"]:
+        row["attachments"] = document_content_destroy(document=row.pop("_doc"), acting_user=acting_user,
+                                                      reason=reason)
     p.state, p.executed_at, p.executed_by = ProposalState.EXECUTED, now, acting_user
-    p.save(update_fields=["state", "executed_at", "executed_by"])
+    p.content_outcome = outcome
+    p.save(update_fields=["state", "executed_at", "executed_by", "content_outcome"])
     audit_record(actor=acting_user, unit=p.unit, verb=AuditVerb.DESTRUCTION_EXECUTED, obj=p,
                  details={"files": [f.pk for f in files], "decision": p.decision_ref,
-                          "votes": list(p.votes.values_list("member_id", "approve"))})
+                          "votes": list(p.votes.values_list("member_id", "approve")),
+                          "content_destroyed": [r["document"] for r in outcome["destroyed"]],
+                          "content_kept": [{"document": r["document"], "reasons": r["reasons"]}
+                                           for r in outcome["kept"]]})
     return len(files)
+
+
+def _content_outcome(files: list[CaseFile]) -> dict:
+    """
+    Which documents of ``files`` lose their content, and why the others keep it. A document keeps
+    its content when it is still held elsewhere: by a file outside this destruction that is not
+    destroyed (open, closed, archived or under a legal hold: its packages are kept with it), or by
+    another unit (it issued the document or received it: that unit's records have their own
+    retention). Reasons are codes with the holder, in the decision's record.
+    """
+    ids = [f.pk for f in files]
+    unit_of = {f.pk: f.unit_id for f in files}
+    docs: dict[int, tuple] = {}
+    for item in FileItem.objects.filter(case_file_id__in=ids).select_related("document").order_by("document_id"):
+        docs.setdefault(item.document_id, (item.document, set()))[1].add(unit_of[item.case_file_id])
+    elsewhere: dict[int, list[str]] = {}
+    for doc_id, code, state in (FileItem.objects.filter(document_id__in=docs).exclude(case_file_id__in=ids)
+                                .exclude(case_file__state=FileState.DESTROYED)
+                                .values_list("document_id", "case_file__code", "case_file__state")
+                                .order_by("document_id", "case_file__code")):
+        elsewhere.setdefault(doc_id, []).append(f"file:{code}:{state}")
+    holders: dict[int, set[int]] = {}
+    for doc_id, unit_id in (IncomingRecord.objects.filter(document_id__in=docs).exclude(status="cancelled")
+                            .values_list("document_id", "unit_id")):
+        holders.setdefault(doc_id, set()).add(unit_id)
+    destroyed, kept = [], []
+    for doc_id, (doc, units) in docs.items():
+        reasons = list(elsewhere.get(doc_id, []))
+        others = ({doc.owner_unit_id} | holders.get(doc_id, set())) - units
+        reasons += [f"unit:{u}" for u in sorted(others)]
+        row = {"document": doc_id, "number_notation": doc.number_notation, "subject": doc.subject[:200]}
+        if reasons:
+            kept.append({**row, "reasons": reasons})
+        else:
+            destroyed.append({**row, "_doc": doc})
+    return {"destroyed": destroyed, "kept": kept}
 
 
