@@ -78,6 +78,17 @@ EXTENSION_GRANTED = define("documents.notify.extension_granted", N_("Extension g
 EXTENSION_REFUSED = define("documents.notify.extension_refused", N_("Extension refused (%(note)s): %(subject)s"))
 ASSIGNEE_REMOVED = define("documents.notify.assignee_removed", N_("You were removed from: %(subject)s (%(reason)s)"))
 
+# --- federation (axis, hub, portal-to-portal): timeline notes and notifications -----------------
+NOTE_ATTEMPT = define("documents.federation.note.attempt", N_("Attempt %(n)d to %(peer)s"))
+NOTE_STORED_AS = define("documents.federation.note.stored_as", N_("Stored by %(peer)s as DocId %(id)s"))
+NOTE_FETCHED_BY = define("documents.federation.note.fetched_by", N_("Fetched by %(system)s"))
+NOTE_PULLED_BY = define("documents.federation.note.pulled_by", N_("Fetched by %(peer)s"))
+NOTE_TAKEN_BY = define("documents.federation.note.taken_by", N_("Taken by %(system)s"))
+NOTE_REFUSED_BY = define("documents.federation.note.refused_by", N_("Refused by %(system)s"))
+RECIPIENT_REFUSED = define("documents.federation.recipient_refused",
+                           N_("%(peer)s reports the recipient's system refused it: %(desc)s"))
+PEER_REFUSED = define("documents.federation.notify.peer_refused", N_("%(peer)s refused a document: %(message)s"))
+
 # Messages whose parameters are all plain (text written by people, numbers, dates): the data
 # migration 0011_h15 recognises old sentences of these, in Vietnamese or English, and stores their
 # code and parameters. The others (with a status or a kind inside) keep their stored text.
