@@ -6,7 +6,7 @@ used, keeps its meaning; a new wording of the same thing keeps the code.
 """
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop  # by its name: makemessages does not know an alias such as N_
 
 from egov.core.messages import define, define_choices
 

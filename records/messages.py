@@ -5,7 +5,7 @@ msgids (their Vietnamese is in locale/vi). A code, once used, keeps its meaning.
 """
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop  # by its name: makemessages does not know an alias such as N_
 
 from egov.core.messages import define, define_choices
 
