@@ -15,3 +15,7 @@ class RecordsConfig(AppConfig):
         from .panels import document_files_panel
 
         panel_register("records.files", document_files_panel)
+
+        from egov.core.messages import load
+
+        load("records.messages")

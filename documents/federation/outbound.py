@@ -26,8 +26,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from documents import messages as M
 from documents.choices import DeliveryState, EventKind
 from documents.edxml import build_status_package, write_document_package
 from documents.models import Dispatch, DispatchEvent
@@ -230,7 +230,7 @@ def _send_dispatch(peer: Peer, d: Dispatch) -> str:
     from .signing import portal_signer
 
     dispatch_sending(dispatch_id=d.pk, actor_name=peer.code,
-                     note=_("Attempt %(n)d to %(peer)s") % {"n": d.attempts + 1, "peer": peer.code})
+                     note=M.NOTE_ATTEMPT(n=d.attempts + 1, peer=peer.code))
     try:
         with tempfile.SpooledTemporaryFile(max_size=8 * 2**20) as body:
             with document_to_package(d.document, recipients=[d.recipient]) as pkg:
@@ -246,8 +246,7 @@ def _send_dispatch(peer: Peer, d: Dispatch) -> str:
         return dispatch_record_failure(dispatch_id=d.pk, error=str(exc), actor_name=peer.code)
     except _Fault as exc:
         dispatch_record_failure(dispatch_id=d.pk, error=exc.message, permanent=True, actor_name=peer.code,
-                                notify_text=_("%(peer)s refused a document: %(message)s")
-                                % {"peer": peer.name, "message": exc.message})
+                                notify_text=M.PEER_REFUSED(peer=peer.name, message=exc.message))
         return DeliveryState.FAILED
     except Exception as exc:  # noqa: BLE001 - a package we cannot build is a failed attempt, not a dead stream
         log.exception("dispatch %s: building or sending the package failed", d.pk)

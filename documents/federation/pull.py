@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents import messages as M
 from documents.edxml import build_document_package, build_status_package
 from documents.models import Dispatch, DispatchEvent
 from documents.services.dispatches import dispatch_delivered, dispatch_record_failure, dispatch_sending
@@ -60,7 +61,7 @@ def pull_fetch(*, peer, consignment_id) -> bytes:
             PullItem.objects.filter(pk=item.pk).update(state=PullState.FETCHED)
             if item.dispatch_id:
                 dispatch_sending(dispatch_id=item.dispatch_id, actor_name=peer.code,
-                                 note=_("Fetched by %(peer)s") % {"peer": peer.code})
+                                 note=M.NOTE_PULLED_BY(peer=peer.code))
     return data
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_build, audit_bulk, audit_copy, audit_record
 from egov.core.db import copy_insert, service, service_atomic
 from egov.core.errors import StateError
-from egov.core.messages import Label
+from egov.core.messages import Label, Msg
 from egov.core.notifications import notification_send
 from egov.core.text import actor_display
 from units.choices import Role
@@ -191,14 +191,16 @@ def dispatch_delivered(*, dispatch_id: int, actor_name: str = "", note: str = ""
 
 
 @service
-def dispatch_record_failure(*, dispatch_id: int, error: str, permanent: bool = False, actor_name: str = "",
-                            notify_text: str = "", reopen_delivered: bool = False) -> str:
+def dispatch_record_failure(*, dispatch_id: int, error: str | Msg, permanent: bool = False, actor_name: str = "",
+                            notify_text: str | Msg = "", reopen_delivered: bool = False) -> str:
     """
     A failed attempt: ``retrying`` with a due time (backoff with jitter), or ``failed`` when
     the attempts run out or the failure is ``permanent`` (the recipient's system refused the
     package); a failure notifies the sender's clerks. Returns the new state ("" if finished already).
     ``reopen_delivered`` (with ``permanent``): a store-and-forward hub that had taken the package
     reports later that the recipient's system refused it (axis reconciliation): delivered → failed.
+    ``error`` and ``notify_text`` are a peer's own words (str) or a ``Msg``: the timeline note and
+    the notification show it in the reader's language; ``last_error`` keeps the portal's language.
     """
     d = _locked(dispatch_id, states=(*UNFINISHED, DeliveryState.DELIVERED) if reopen_delivered and permanent
                 else UNFINISHED)
@@ -206,6 +208,8 @@ def dispatch_record_failure(*, dispatch_id: int, error: str, permanent: bool = F
         return ""
     now = timezone.now()
     d.attempts += 1
+    note = DispatchEvent.note_fields(error)
+    error = error if isinstance(error, str) else note["note"]
     d.last_error = error[:4000]
     if permanent or d.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
         d.state, d.next_attempt_at = DeliveryState.FAILED, None
@@ -216,7 +220,7 @@ def dispatch_record_failure(*, dispatch_id: int, error: str, permanent: bool = F
         d.next_attempt_at = now + timedelta(seconds=backoff_seconds(d.attempts))
     d.save(update_fields=["attempts", "last_error", "state", "next_attempt_at", "state_reason"])
     DispatchEvent.objects.create(dispatch=d, kind=EventKind.TRANSPORT, code=d.state, at=now,
-                                 actor_name=(actor_name or _system())[:200], note=error[:1000])
+                                 actor_name=(actor_name or _system())[:200], **note)
     failed = d.state == DeliveryState.FAILED
     audit_record(actor=None, unit=d.sender, verb=AuditVerb.DISPATCH_FAILED if failed else AuditVerb.DISPATCH_RETRYING,
                  obj=d, details={"attempts": d.attempts, "error": error[:500], "permanent": permanent})

@@ -600,7 +600,7 @@ def _close_reply(rec: IncomingRecord, reply: Document, acting_user) -> bool:
     rec.status, rec.finished_at, rec.progress, rec.reply_document = IncomingStatus.DONE, now, 100, reply
     rec.save(update_fields=["status", "finished_at", "progress", "reply_document"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.DONE, acting_user=acting_user,
-                note=_("Reply: %(n)s") % {"n": reply.number_notation}, at=now)
+                note=M.NOTE_REPLY(n=reply.number_notation), at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_FINISHED, obj=rec,
                  details={"reply_document": reply.pk, "by_draft": True})
     return True

@@ -30,12 +30,14 @@ from documents.models import Document, IncomingRecord
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError, StateError
+from egov.core.messages import Label
 from egov.core.notifications import Note, notifications_send
 from signatures.services.signing import VN_TZ, SigningError, organisation_sign_pdf
 from units.choices import Role
 from units.models import Membership
 from units.permissions import require_role
 
+from .. import messages as M
 from ..choices import COPY_FORM_VI, AuditVerb, CopyForm, CopyMedium, CopyState, NotificationKind
 from ..exports import main_pdf_bytes
 from ..models import CopyCounter, CopyPermission, CopyRecord
@@ -156,7 +158,7 @@ def copy_order(*, unit, acting_user, form: str, medium: str, document: Document 
                  details={"form": form, "medium": medium, "document": getattr(document, "pk", None)})
     signers = CopyPermission.objects.filter(unit=unit, may_sign=True).exclude(user=acting_user)
     notifications_send(Note(user_id=p.user_id, kind=NotificationKind.COPY_ORDERED,
-                            text=_("A copy (%(form)s) awaits signing.") % {"form": rec.get_form_display()},
+                            text=M.COPY_ORDERED(form=Label(M.COPY_FORM, rec.form)),
                             unit_id=unit.pk, object_type="records.copyrecord", object_id=rec.pk) for p in signers)
     return rec
 

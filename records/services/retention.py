@@ -23,6 +23,7 @@ from units.choices import Role
 from units.models import Membership
 from units.permissions import require_role
 
+from .. import messages as M
 from ..choices import AuditVerb, FileEventKind, FileState, NotificationKind, ProposalState
 from ..models import CaseFile, DestructionProposal, DestructionVote, FileItem, LegalHold
 from ..selectors import file_rows
@@ -96,8 +97,7 @@ def retention_review(*, year: int, on: datetime.date | None = None) -> list[Dest
         audit_record(actor=None, unit=files[0].unit, verb=AuditVerb.DESTRUCTION_PROPOSED, obj=p,
                      details={"files": [f.pk for f in files], "year": year})
         notifications_send(Note(user_id=u, kind=NotificationKind.DESTRUCTION_PROPOSED,
-                                text=_("%(n)d files whose retention has ended await the council's decision.")
-                                % {"n": len(files)}, unit_id=unit_id, object_type="records.destructionproposal",
+                                text=M.DESTRUCTION_PROPOSED(n=len(files)), unit_id=unit_id, object_type="records.destructionproposal",
                                 object_id=p.pk) for u in leaders)
         made.append(p)
     return made

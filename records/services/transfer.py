@@ -20,6 +20,7 @@ from units.choices import Role
 from units.permissions import require_role, user_roles_in
 from units.selectors import unit_members
 
+from .. import messages as M
 from ..choices import AccessState, AuditVerb, FileEventKind, FileState, NotificationKind, PackageKind, PlanState
 from ..models import ArchiveAccess, CaseFile, InformationPackage
 from ..packages import PackageInvalid
@@ -61,7 +62,7 @@ def transfer_submit(*, case_file: CaseFile, acting_user) -> InformationPackage:
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.FILE_TRANSFERRED, obj=f,
                  details={"package": package.package_id, "sha256": package.sha256})
     _tell(_archivists(f.unit_id), NotificationKind.FILE_SUBMITTED,
-          _("File %(code)s awaits the archive's check: %(title)s") % {"code": f.code, "title": f.title[:200]}, f)
+          M.FILE_SUBMITTED(code=f.code, title=f.title[:200]), f)
     return package
 
 
@@ -113,7 +114,7 @@ def archive_accept(*, case_file: CaseFile, acting_user) -> InformationPackage:
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.FILE_ACCEPTED, obj=f,
                  details={"package": package.package_id, "sha256": package.sha256})
     _tell([f.person_in_charge_id], NotificationKind.FILE_ACCEPTED,
-          _("The archive accepted file %(code)s.") % {"code": f.code}, f)
+          M.FILE_ACCEPTED(code=f.code), f)
     return package
 
 
@@ -132,7 +133,7 @@ def archive_return(*, case_file: CaseFile, acting_user, reason: str) -> CaseFile
     f.save(update_fields=["state", "return_reason"])
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.FILE_RETURNED, obj=f, details={"reason": reason[:500]})
     _tell([f.person_in_charge_id], NotificationKind.FILE_RETURNED,
-          _("The archive returned file %(code)s: %(reason)s") % {"code": f.code, "reason": reason[:300]}, f)
+          M.FILE_RETURNED(code=f.code, reason=reason[:300]), f)
     return f
 
 
@@ -180,7 +181,7 @@ def access_request(*, case_file: CaseFile, acting_user, reason: str) -> ArchiveA
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.ACCESS_REQUESTED, obj=req,
                  details={"file": f.pk, "reason": reason[:300]})
     _tell(_archivists(f.unit_id), NotificationKind.ACCESS_REQUESTED,
-          _("Access to file %(code)s requested.") % {"code": f.code}, f)
+          M.ACCESS_REQUESTED(code=f.code), f)
     return req
 
 
@@ -198,8 +199,7 @@ def access_decide(*, access: ArchiveAccess, acting_user, grant: bool, valid_unti
     audit_record(actor=acting_user, unit=req.case_file.unit, verb=AuditVerb.ACCESS_DECIDED, obj=req,
                  details={"granted": grant, "until": valid_until.isoformat() if valid_until else None})
     notifications_send([Note(user_id=req.user_id, kind=NotificationKind.ACCESS_DECIDED,
-                             text=(_("Access to file %(code)s granted.") if grant
-                                   else _("Access to file %(code)s refused.")) % {"code": req.case_file.code},
+                             text=(M.ACCESS_GRANTED if grant else M.ACCESS_REFUSED)(code=req.case_file.code),
                              unit_id=req.case_file.unit_id, object_type="records.casefile",
                              object_id=req.case_file_id)])
     return req
@@ -283,8 +283,7 @@ def transfer_reminders_send(*, today: datetime.date | None = None) -> int:
     notes = []
     for f in due:
         deadline = f.keep_back_until if f.state == FileState.KEPT_BACK else f.transfer_due
-        text = _("File %(code)s is due for transfer to the archive by %(due)s.") % {
-            "code": f.code, "due": deadline.strftime("%d/%m/%Y")}
+        text = M.TRANSFER_DUE(code=f.code, due=deadline.strftime("%d/%m/%Y"))
         for uid in {f.person_in_charge_id, *_archivists(f.unit_id)}:
             notes.append(Note(user_id=uid, kind=NotificationKind.TRANSFER_DUE, text=text, unit_id=f.unit_id,
                               object_type="records.casefile", object_id=f.pk))

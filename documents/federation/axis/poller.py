@@ -23,6 +23,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents import messages as M
 from documents.services.dispatches import dispatch_record_failure
 from egov.core.db import service_atomic
 
@@ -167,8 +168,7 @@ def axis_reconcile(*, peer_id: int) -> dict:
                                                            reconciled_at=timezone.now() if finished else None)
                 if status == "fail":
                     counts["failed"] += 1
-                    message = _("%(peer)s reports the recipient's system refused it: %(desc)s") % {
-                        "peer": peer.code, "desc": desc or status}
+                    message = M.RECIPIENT_REFUSED(peer=peer.code, desc=desc or status)
                     dispatch_record_failure(dispatch_id=sent.dispatch_id, error=message, permanent=True,
                                             actor_name=peer.code, reopen_delivered=True,
                                             notify_text=message)

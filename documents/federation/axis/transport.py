@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents import messages as M
 from documents.choices import DeliveryState, EventKind, StatusCode
 from documents.edxml import build_document_package, build_status_package
 from documents.models import Dispatch, DispatchEvent
@@ -124,7 +125,7 @@ def _send_dispatch(peer: Peer, d: Dispatch) -> str:
     from ..signing import portal_signer
 
     dispatch_sending(dispatch_id=d.pk, actor_name=peer.code,
-                     note=_("Attempt %(n)d to %(peer)s") % {"n": d.attempts + 1, "peer": peer.code})
+                     note=M.NOTE_ATTEMPT(n=d.attempts + 1, peer=peer.code))
     try:
         with document_to_package(d.document, recipients=[d.recipient]) as pkg:
             body = build_document_package(pkg, signer=portal_signer())
@@ -133,8 +134,7 @@ def _send_dispatch(peer: Peer, d: Dispatch) -> str:
         return dispatch_record_failure(dispatch_id=d.pk, error=exc.message, actor_name=peer.code)
     except AxisFault as exc:
         dispatch_record_failure(dispatch_id=d.pk, error=exc.message, permanent=True, actor_name=peer.code,
-                                notify_text=_("%(peer)s refused a document: %(message)s")
-                                % {"peer": peer.name, "message": exc.message})
+                                notify_text=M.PEER_REFUSED(peer=peer.name, message=exc.message))
         return DeliveryState.FAILED
     except Exception as exc:  # noqa: BLE001 - a package we cannot build is a failed attempt, not a dead stream
         log.exception("dispatch %s: building or sending the package failed", d.pk)
@@ -142,7 +142,7 @@ def _send_dispatch(peer: Peer, d: Dispatch) -> str:
     with service_atomic():
         AxisSent.objects.get_or_create(peer=peer, doc_id=doc_id, defaults={"dispatch": d, "message_type": "edoc"})
         dispatch_delivered(dispatch_id=d.pk, actor_name=peer.code,
-                           note=_("Stored by %(peer)s as DocId %(id)s") % {"peer": peer.code, "id": doc_id})
+                           note=M.NOTE_STORED_AS(peer=peer.code, id=doc_id))
     return DeliveryState.DELIVERED
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from documents import messages as M
 from documents.choices import StatusCode
 from documents.edxml import DocumentPackage, EdxmlError, build_document_package, build_status_package, parse_package
 from documents.models import Dispatch, DispatchEvent
@@ -365,7 +366,7 @@ def hub_fetch(*, system: Peer, doc_id: str) -> bytes:
         HubItem.objects.filter(pk=item.pk).update(fetch_count=F("fetch_count") + 1)
         if item.dispatch_id and item.fetch_count == 0 and item.state == HubItemState.PENDING:
             dispatch_sending(dispatch_id=item.dispatch_id, actor_name=system.code,
-                             note=_("Fetched by %(system)s") % {"system": system.system_id})
+                             note=M.NOTE_FETCHED_BY(system=system.system_id))
     return data
 
 
@@ -387,10 +388,10 @@ def hub_update_status(*, system: Peer, doc_id: str, status: str, desc: str = "")
     if item.dispatch_id:
         if wanted == HubItemState.DONE:
             dispatch_delivered(dispatch_id=item.dispatch_id, actor_name=system.code,
-                               note=_("Taken by %(system)s") % {"system": system.system_id})
+                               note=M.NOTE_TAKEN_BY(system=system.system_id))
         else:
             dispatch_record_failure(dispatch_id=item.dispatch_id, permanent=True, actor_name=system.code,
-                                    error=desc or _("Refused by %(system)s") % {"system": system.system_id})
+                                    error=desc or M.NOTE_REFUSED_BY(system=system.system_id))
     audit_record(actor=None, unit=None, verb=AuditVerb.HUB_PACKAGE_TAKEN, obj=item,
                  details={"system": system.system_id, "status": status, "desc": desc[:500]})
     return item
