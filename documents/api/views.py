@@ -460,8 +460,9 @@ class RegisterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         inp = s.RegisterExportInput(data=request.query_params)
         inp.is_valid(raise_exception=True)
         data = inp.validated_data
-        if isinstance(request.auth, ApiClient):
-            unit = _acting_unit(request, data.get("unit"))
+        if isinstance(request.auth, ApiClient):  # its own unit's registers only; another code does not exist for it
+            code = data.get("unit")
+            unit = request.auth.unit if not code or code == request.auth.unit.code else None
         else:
             unit = Unit.objects.filter(code=data.get("unit") or "").first()
         if unit is None:
