@@ -54,3 +54,23 @@ def test_patch_form_encoded_empty_related_document(province, make_api):
         assert "related_document" in r.json()["error"]["fields"]
     else:
         assert r.json()["related_document"] is None
+
+
+def test_webhook_url_schema_states_the_form_the_code_checks(province, make_api):
+    import json
+
+    from django.test import Client
+
+    schema = json.loads(Client().get("/api/schema/?format=json").content)
+    url = schema["components"]["schemas"]["WebhookInputRequest"]["properties"]["url"]
+    assert url["pattern"].startswith("^https?://") and url["maxLength"] == 500
+    import re
+
+    stc = make_api(province.stc)
+    for ok in ["https://tich-hop.example.vn:8443/hook?x=1", "http://127.0.0.1:9/hook"]:  # loopback: test allow-list
+        r = stc.post("/api/v1/webhooks/", {"url": ok}, format="json")
+        assert r.status_code == 201, (ok, r.content)
+    for bad in ["https://abc", "https://a.b1/", "https://a.com:99999/", "http://a b.com/"]:
+        assert not re.search(url["pattern"], bad)
+        r = stc.post("/api/v1/webhooks/", {"url": bad}, format="json")
+        assert r.status_code == 400 and "url" in r.json()["error"]["fields"], (bad, r.content)
