@@ -38,7 +38,8 @@ class WebhookCreatedSerializer(WebhookSerializer):
 # port and path. (Django's URLValidator alone also wants a letter TLD; the schema said only "uri".)
 WEBHOOK_URL_PATTERN = (r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
                        r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
-                       r"(?:[/?#][!-~]*)?$")
+                       r"(?:[/?](?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?"
+                       r"(?:#(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$")  # RFC 3986 characters
 
 
 @extend_schema_field({"type": "string", "format": "uri", "maxLength": 500, "pattern": WEBHOOK_URL_PATTERN,
