@@ -155,9 +155,10 @@ class DocumentViewSet(AccessLogMixin, ApiViewMixin, mixins.ListModelMixin, ETagR
     @extend_schema(summary="Change a draft", request=s.DocumentUpdateInput, responses=s.DocumentSerializer,
                    parameters=[IF_MATCH_PARAM])
     def partial_update(self, request, pk=None):
+        document = self.get_object()  # a document that does not exist for the caller is a 404 before its body is read
         inp = s.DocumentUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
         inp.is_valid(raise_exception=True)
-        return self.guarded_change(self.get_object(), lambda d: services.document_update(
+        return self.guarded_change(document, lambda d: services.document_update(
             document=d, acting_user=request.user, **inp.validated_data))
 
     @extend_schema(summary="Allocate the number and issue", request=s.IssueInput, responses=s.DocumentSerializer,
