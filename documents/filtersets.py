@@ -4,6 +4,8 @@ Search is diacritic-insensitive: the term is reduced to the same ASCII key as th
 ``search_text`` ("quyet dinh" finds "Quyết định").
 """
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,32 @@ from .models import Dispatch, Document, IncomingRecord
 DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 __all__ = ["IncomingRecordFilterSet", "DocumentFilterSet", "DispatchFilterSet", "search_words"]
+
+
+class _UnitIdField(forms.ModelChoiceField):
+    """A unit id; a whole number that no unit has is no error: it is kept and matches nothing."""
+
+    BIGINT_MAX = 2**63 - 1
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            text = str(value).strip()
+            digits = text[1:] if text.startswith("-") else text
+            if not (digits.isascii() and digits.isdigit()):
+                raise
+            number = int(text)
+            return number if abs(number) <= self.BIGINT_MAX else 0  # out of the column's range: no unit has it
+
+
+class UnitChoiceFilter(django_filters.ModelChoiceFilter):
+    """
+    Filter on a unit by id (the schema says: any integer). An id no unit has gives an empty
+    list, as a filter that matches nothing should, instead of a 400 for a well-formed value.
+    """
+
+    field_class = _UnitIdField
 
 OPEN_STATUSES = [IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS]
 
@@ -40,7 +68,7 @@ class IncomingRecordFilterSet(SearchMixin, django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=IncomingStatus.choices, distinct=False, label=_("Status"))
     urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices, distinct=False, label=_("Urgency"))
     urgent = django_filters.BooleanFilter(method="filter_urgent", label=_("Urgent only"))
-    sender = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Sender"))
+    sender = UnitChoiceFilter(queryset=Unit.objects.all(), label=_("Sender"))
     sender_q = django_filters.CharFilter(method="filter_sender_q", label=_("Sender name or code"))
     arrived_after = django_filters.DateFilter(field_name="arrived_at", lookup_expr="date__gte",
                                               label=_("Arrived from"), input_formats=DATE_INPUTS)
@@ -104,7 +132,7 @@ class DocumentFilterSet(SearchMixin, django_filters.FilterSet):
 class DispatchFilterSet(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DeliveryState.choices, distinct=False, label=_("Delivery state"))
     status_code = django_filters.MultipleChoiceFilter(choices=StatusCode.choices, distinct=False, label=_("Status"))
-    recipient = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("Recipient"))
+    recipient = UnitChoiceFilter(queryset=Unit.objects.all(), label=_("Recipient"))
 
     class Meta:
         model = Dispatch

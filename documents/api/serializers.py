@@ -134,6 +134,12 @@ class VisibleDocumentField(serializers.PrimaryKeyRelatedField):
 
         return documents_visible_to(user=self.context["request"].user)
 
+    def to_internal_value(self, data):
+        # A form-encoded body has no null: "null" (as clients write the schema's null there) means none.
+        if data == "null" and self.allow_null:
+            return None
+        return super().to_internal_value(data)
+
 
 class DocumentFieldsInput(serializers.Serializer):
     doc_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)

@@ -156,9 +156,10 @@ class DocumentViewSet(AccessLogMixin, ApiViewMixin, mixins.ListModelMixin, ETagR
     @extend_schema(summary="Change a draft", request=s.DocumentUpdateInput, responses=s.DocumentSerializer,
                    parameters=[IF_MATCH_PARAM])
     def partial_update(self, request, pk=None):
+        document = self.get_object()  # a document that does not exist for the caller is a 404 before its body is read
         inp = s.DocumentUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
         inp.is_valid(raise_exception=True)
-        return self.guarded_change(self.get_object(), lambda d: services.document_update(
+        return self.guarded_change(document, lambda d: services.document_update(
             document=d, acting_user=request.user, **inp.validated_data))
 
     @extend_schema(summary="Allocate the number and issue", request=s.IssueInput, responses=s.DocumentSerializer,
@@ -467,8 +468,9 @@ class RegisterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         inp = s.RegisterExportInput(data=request.query_params)
         inp.is_valid(raise_exception=True)
         data = inp.validated_data
-        if isinstance(request.auth, ApiClient):
-            unit = _acting_unit(request, data.get("unit"))
+        if isinstance(request.auth, ApiClient):  # its own unit's registers only; another code does not exist for it
+            code = data.get("unit")
+            unit = request.auth.unit if not code or code == request.auth.unit.code else None
         else:
             unit = Unit.objects.filter(code=data.get("unit") or "").first()
         if unit is None:

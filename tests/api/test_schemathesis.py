@@ -1,7 +1,9 @@
 """
 Property-based fuzzing of the whole /api/v1/ schema with schemathesis (in-process WSGI), as a
 real API client holding every scope, on a small province with documents in every state.
-Checks: no 5xx, and every response conforms to the schema (status documented, body valid).
+Checks: every schemathesis check but the two heuristic ones (see docs/api.md): no 5xx, status
+codes, content types, headers and bodies as documented, required headers, unsupported methods,
+Allow headers, authentication not ignored, deleted resources gone, object-level authorization.
 Bounded: a few examples per operation (SCHEMATHESIS_MAX_EXAMPLES, default 8).
 """
 import os
@@ -10,12 +12,16 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.checks import CHECKS, load_all_checks
 
 from .conftest import ALL_SCOPES, deliver_pending, send_via_api
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+load_all_checks()
+# positive_data_acceptance / negative_data_rejection: the rejections that remain are the domain's,
+# not the schema's (docs/api.md, "Schema checks"); max_response_time: no timing on a loaded machine.
+HEURISTIC = {"positive_data_acceptance", "negative_data_rejection", "max_response_time"}
+CHECKS_RUN = [check for check in CHECKS.get_all() if check.__name__ not in HEURISTIC]
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8"))
 
 
@@ -39,4 +45,4 @@ def fuzz_token(province, make_api):
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 def test_api_conforms_to_its_schema(case, fuzz_token):
     case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_token}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+                           checks=CHECKS_RUN)

@@ -1,6 +1,12 @@
 """Webhook registration API (for API clients: a webhook belongs to the calling client)."""
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,8 +34,57 @@ class WebhookCreatedSerializer(WebhookSerializer):
         read_only_fields = fields
 
 
+# The URL form the schema promises: http(s), a host name with a top-level domain, an optional
+# port and path. (Django's URLValidator alone also wants a letter TLD; the schema said only "uri".)
+WEBHOOK_URL_PATTERN = (r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+                       r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+                       r"(?:[/?](?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?"
+                       r"(?:#(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$")  # RFC 3986 characters
+
+
+@extend_schema_field({"type": "string", "format": "uri", "maxLength": 500, "pattern": WEBHOOK_URL_PATTERN,
+                      "description": "An http(s) URL of a host name that resolves to a public address (else 400). "
+                                     "An IP literal or localhost is accepted too, for in-house receivers the "
+                                     "operator allows (OUTBOUND_ALLOWED_NETWORKS)."})
+class WebhookUrlField(serializers.CharField):
+    """The webhook URL: the schema's pattern, or an IP literal / localhost (refused unless allow-listed)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=500, **kwargs)
+
+    def to_internal_value(self, data):
+        url = super().to_internal_value(data)
+        if re.fullmatch(WEBHOOK_URL_PATTERN, url) and _port_ok(url):
+            return url
+        if _is_literal_host_url(url):
+            return url
+        raise serializers.ValidationError(_("The webhook URL must be an http or https URL."))
+
+
+def _port_ok(url: str) -> bool:
+    try:
+        return (urlsplit(url).port or 1) <= 65535
+    except ValueError:
+        return False
+
+
+def _is_literal_host_url(url: str) -> bool:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+        host = urlsplit(url).hostname or ""
+    except (ValidationError, ValueError):  # not a URL, or a malformed netloc
+        return False
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 class WebhookInput(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    url = WebhookUrlField()
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), required=False,
                                    max_length=10)
 
