@@ -73,17 +73,43 @@ def directory_entries(stream):
             yield normalise_agency(item)
 
 
+SPOOL_IN_MEMORY = 8 * 1024 * 1024  # bytes of the answer kept in memory before it goes to a temporary file
+
+
+def _download(peer: Peer, *, qd20: bool):
+    """
+    The whole answer, read as fast as the hub sends it into a temporary file (memory bounded by
+    SPOOL_IN_MEMORY), before any entry is written. Parsing while downloading held the hub's request
+    open for as long as the batches took to write: a hub whose workers have a request timeout (our
+    own gunicorn's 120 s, a real LGSP's proxy) cut the answer of a slow re-sync half way.
+    """
+    import shutil
+    import tempfile
+
+    response = client_for(peer).agencies_stream(qd20=qd20)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    try:
+        response.raw.decode_content = True
+        shutil.copyfileobj(response.raw, spool, 1024 * 1024)
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        response.close()
+    spool.seek(0)
+    return spool
+
+
 def axis_directory_sync(*, peer: Peer, qd20: bool = False, source=None, complete: bool = True, actor=None) -> dict:
     """
     Sync the peer's agency list into the unit directory. ``source``: a binary stream of the answer
     (tests and the benchmark); by default the list is fetched from the peer.
     """
     started = time.monotonic()
-    response = None
+    spool = None
     if source is None:
-        response = client_for(peer).agencies_stream(qd20=qd20)
-        response.raw.decode_content = True
-        source = response.raw
+        spool = _download(peer, qd20=qd20)
+        source = spool
     sync = RemoteDirectorySync(peer_ref=peer.code, actor=actor,
                                note=f"directory of {peer.code}{' (QĐ 20)' if qd20 else ''}")
     try:
@@ -91,8 +117,8 @@ def axis_directory_sync(*, peer: Peer, qd20: bool = False, source=None, complete
             sync.add(entry)
         counts = sync.finish(complete=complete)
     finally:
-        if response is not None:
-            response.close()
+        if spool is not None:
+            spool.close()
     Peer.objects.filter(pk=peer.pk).update(directory_synced_at=timezone.now())
     counts["seconds"] = round(time.monotonic() - started, 2)
     audit_record(actor=actor, unit=None, verb=AuditVerb.AXIS_DIRECTORY_SYNCED, obj=peer,
