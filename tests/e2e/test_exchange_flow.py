@@ -49,7 +49,11 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
 
     # --- the sender: Sở Nội vụ's clerk composes, issues and sends -----------------------
     sender = new_page()
-    sender.on("dialog", lambda dialog: dialog.accept())  # "allocate the number and issue?" (issue 15)
+    # "Allocate the number and issue?" (issue 15) is a window.confirm. Answered through a Playwright
+    # dialog handler it raced under load ("No dialog is showing", the form never sent); the page's own
+    # confirm is replaced by one that says yes and records the question, checked after the issue.
+    sender.add_init_script("window.confirm = function (m) { sessionStorage.setItem('egov-confirmed', m); "
+                           "return true; };")
     sender.goto("/accounts/login/")
     screenshot(sender, "01-login")
     login(sender, province.clerk(snv).username)
@@ -68,6 +72,7 @@ def test_compose_send_accept_assign_finish_reject(province, live_worker, new_pag
     expect(sender.locator("[data-testid=doc-status]")).to_have_attribute("data-status", "draft")
     sender.click("[data-action=issue]")
     expect(sender.locator("[data-testid=doc-number]")).to_have_text(re.compile(r"^01/SNV-VP$"))
+    assert sender.evaluate("sessionStorage.getItem('egov-confirmed')")  # the issue was confirmed first
 
     # recipients: the district from the tree, commune 1 by type-ahead without diacritics,
     # communes 2 and 3 from under their district
