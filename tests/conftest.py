@@ -57,6 +57,14 @@ def live_worker(django_db_setup, django_db_blocker):
     worker.stop()
 
 
+@pytest.fixture(autouse=True)
+def _live_worker_idle_before_flush(request):
+    """A test that used the live worker leaves it idle before its database is flushed (teardown deadlock)."""
+    yield
+    if "live_worker" in request.fixturenames:
+        request.getfixturevalue("live_worker").wait_idle(timeout=60)
+
+
 def run_manage(*args: str, timeout: float = 300, env: dict | None = None):
     """Run ``manage.py`` in a subprocess on the test database; returns CompletedProcess."""
     import subprocess

@@ -88,6 +88,37 @@ class WorkerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"worker not ready after {timeout}s; see {self.log_path}")
 
+    def wait_idle(self, timeout: float = 60, settle: float = 0.5) -> bool:
+        """
+        Wait until this worker runs, holds and awaits no task and its queues are empty, twice
+        ``settle`` seconds apart (a task may enqueue another). Tests call it before the database is
+        flushed, which would otherwise deadlock with a follow-up task (search index, verification).
+        """
+        from egov.celery import app
+
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while time.monotonic() < deadline and self.proc and self.proc.poll() is None:
+            inspect = app.control.inspect(destination=[self.hostname], timeout=1.0)
+            busy = any((inspect.active() or {}).get(self.hostname, [None])) or \
+                any((inspect.reserved() or {}).get(self.hostname, [None])) or \
+                any((inspect.scheduled() or {}).get(self.hostname, []))
+            if not busy:
+                with app.connection_for_write() as conn:
+                    channel = conn.default_channel
+                    for queue in self.queues():
+                        try:
+                            if channel.queue_declare(queue=queue, passive=True).message_count:
+                                busy = True
+                                break
+                        except Exception:  # noqa: BLE001 - a queue never declared holds nothing
+                            channel = conn.channel()
+            quiet = 0 if busy else quiet + 1
+            if quiet >= 2:
+                return True
+            time.sleep(settle)
+        return False
+
     @property
     def pid(self) -> int:
         return self.proc.pid
