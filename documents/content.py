@@ -6,6 +6,13 @@ whether a browser could run script from it (docs/security.md, "Active content").
 bytes scriptable (an HTML page, an SVG image, an XHTML document, an XML file calling a stylesheet,
 a Flash movie), or ``None``. Every door that stores a file asks both: uploads through the UI and
 the API, draft comments, and every edXML package (federation, axis, manual import).
+
+A PDF is not markup, but a PDF reader runs what the file asks it to: ``pdf_active_content``
+looks at every object of the file (those packed in compressed object streams included) for
+JavaScript (an action, the document's JavaScript name tree), actions that start a program or
+pull data in (/Launch, /ImportData, /SubmitForm), embedded Flash/3D players (/RichMedia) and XFA
+forms (which carry their own scripts). ``file_active_content`` is the door's question for a
+whole file: the head's markup check, then, for a PDF, the whole file's objects.
 """
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ import re
 
 import filetype
 
-__all__ = ["detect_mime", "active_content", "ACTIVE_MIME_TYPES", "SNIFF_BYTES"]
+__all__ = ["detect_mime", "active_content", "pdf_active_content", "file_active_content", "ACTIVE_MIME_TYPES",
+           "SNIFF_BYTES"]
 
 SNIFF_BYTES = 8192  # how much of a file's head the checks read
 
@@ -93,3 +101,94 @@ def active_content(head: bytes) -> str | None:
         if pattern.search(sample):
             return what
     return None
+
+
+# PDF names that make a reader run code or reach out on its own: (key or action type, what).
+_PDF_ACTIONS = {"/JavaScript": "PDF JavaScript", "/Launch": "PDF Launch action", "/ImportData": "PDF ImportData action",
+                "/SubmitForm": "PDF SubmitForm action", "/RichMedia": "PDF RichMedia"}
+_PDF_KEYS = {"/JS": "PDF JavaScript", "/XFA": "PDF XFA form", "/RichMediaContent": "PDF RichMedia"}
+# If the file cannot be parsed, its raw bytes are searched for the same names (a PDF whose
+# objects are hidden in a stream nobody can read is not given the benefit of the doubt).
+_PDF_RAW = re.compile(rb"/(JavaScript|JS|Launch|ImportData|SubmitForm|RichMedia|XFA)(?![A-Za-z0-9])")
+PDF_MAX_OBJECTS = 500_000
+
+
+def _pdf_dict_verdict(obj, depth: int = 0) -> str | None:
+    """The verdict on one object and the dictionaries and arrays written inside it (not followed references)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    if depth > 32:
+        return "PDF nested too deep to check"
+    if isinstance(obj, ArrayObject):
+        for item in obj:
+            if not isinstance(item, IndirectObject):
+                verdict = _pdf_dict_verdict(item, depth + 1)
+                if verdict:
+                    return verdict
+        return None
+    if not isinstance(obj, DictionaryObject):
+        return None
+    for key, what in _PDF_KEYS.items():
+        if key in obj:
+            return what
+    kind = obj.get("/S")
+    if isinstance(kind, NameObject) and kind in _PDF_ACTIONS:
+        return _PDF_ACTIONS[kind]
+    subtype = obj.get("/Subtype")
+    if isinstance(subtype, NameObject) and subtype == "/RichMedia":
+        return _PDF_ACTIONS["/RichMedia"]
+    for key in obj:
+        if key == "/JavaScript":
+            return "PDF JavaScript"  # a /Names tree of document scripts
+        value = obj.raw_get(key) if hasattr(obj, "raw_get") else obj[key]
+        if isinstance(value, (DictionaryObject, ArrayObject)):
+            verdict = _pdf_dict_verdict(value, depth + 1)
+            if verdict:
+                return verdict
+    return None
+
+
+def pdf_active_content(data: bytes) -> str | None:
+    """
+    What in this PDF a reader would run or act on by itself ("PDF JavaScript", "PDF Launch
+    action", …), or ``None``. Every indirect object is looked at — in the cross-reference
+    table or packed in an object stream — without decoding page content streams. A file pypdf
+    cannot read is searched byte by byte for the same names instead.
+    """
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        refs = [(idnum, generation) for generation, table in reader.xref.items() for idnum in table]
+        refs += [(idnum, 0) for idnum in reader.xref_objStm]
+        if len(refs) > PDF_MAX_OBJECTS:
+            return "PDF with too many objects to check"
+        verdict = _pdf_dict_verdict(reader.trailer.get("/Root", None) and reader.trailer["/Root"].get_object())
+        for idnum, generation in refs:
+            if verdict:
+                return verdict
+            try:
+                obj = reader.get_object(IndirectObject(idnum, generation, reader))
+            except Exception:  # noqa: BLE001 - one broken object does not hide the others
+                continue
+            verdict = _pdf_dict_verdict(obj)
+        return verdict
+    except Exception:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
+        found = _PDF_RAW.search(data)
+        if found is None:
+            return None
+        name = "/" + found.group(1).decode()
+        return _PDF_KEYS.get(name) or _PDF_ACTIONS.get(name)
+
+
+def file_active_content(data: bytes) -> str | None:
+    """The door's check of a whole file: markup in its head, or a PDF's active objects."""
+    what = active_content(data[:SNIFF_BYTES])
+    if what is None and detect_mime(data[:SNIFF_BYTES]) == "application/pdf":
+        what = pdf_active_content(data)
+    return what

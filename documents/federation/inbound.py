@@ -42,7 +42,7 @@ from documents.models import Attachment, Dispatch, DispatchEvent, Document, Inco
 from documents import messages as M
 from documents.services.delivery import deliver_local_batch
 from documents.services.dispatches import dispatch_delivered, dispatches_create, status_emit
-from documents.content import ACTIVE_MIME_TYPES, SNIFF_BYTES, active_content, detect_mime
+from documents.content import ACTIVE_MIME_TYPES, SNIFF_BYTES, active_content, detect_mime, pdf_active_content
 from egov.core.audit import audit_record
 from egov.core.db import service_atomic
 from egov.core.notifications import notification_send
@@ -294,7 +294,10 @@ def _check_active_content(report: ImportReport, pkg: DocumentPackage) -> None:
         found = None
         for content in contents:
             with content.open() as stream:
-                what = active_content(stream.read(SNIFF_BYTES))
+                head = stream.read(SNIFF_BYTES)
+                what = active_content(head)
+                if what is None and detect_mime(head) == "application/pdf":
+                    what = pdf_active_content(head + stream.read())
             if what is not None:
                 found = (content, what)
                 break

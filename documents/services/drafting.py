@@ -29,7 +29,7 @@ from ..choices import (
     RegisterDirection,
     Secrecy,
 )
-from ..content import SNIFF_BYTES, active_content, detect_mime
+from ..content import SNIFF_BYTES, active_content, detect_mime, pdf_active_content
 from ..models import Attachment, Document
 from .registers import register_allocate
 from .search import search_index_enqueue
@@ -75,9 +75,15 @@ def _allowed_appendix_types() -> set[str]:
         {"application/pdf", "application/zip", "image/png", "image/jpeg", "application/xml", "text/xml"} | OFFICE_TYPES))
 
 
-def refuse_active_content(head: bytes, name: str) -> None:
-    """A file a browser could run script from (HTML, SVG, XHTML…) is never stored, whatever its name."""
+def refuse_active_content(head: bytes, name: str, *, whole=None) -> None:
+    """
+    A file a browser could run script from (HTML, SVG, XHTML…) is never stored, whatever its name;
+    nor a PDF that asks its reader to run JavaScript or a program (``whole``: the file's bytes, or a
+    function returning them, read only when the head is a PDF's).
+    """
     what = active_content(head)
+    if what is None and whole is not None and detect_mime(head) == "application/pdf":
+        what = pdf_active_content(whole() if callable(whole) else whole)
     if what is not None:
         raise InvalidInput(_("The file %(name)s contains active content (%(what)s) that could run in a browser; "
                              "it is not accepted. Send it as PDF.") % {"name": name, "what": what},
@@ -261,7 +267,14 @@ def attachment_add(*, document: Document, acting_user, upload, name: str | None 
                            % {"name": name, "size": size // 2**20, "limit": _max_bytes() // 2**20}, field="file")
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
-    refuse_active_content(head, name)
+
+    def whole():
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        return data
+
+    refuse_active_content(head, name, whole=whole)
     mime = detect_mime(head)
     if kind == AttachmentKind.MAIN and mime != "application/pdf":
         raise InvalidInput(_("The main file must be a PDF document; %(name)s is not.") % {"name": name}, field="file")

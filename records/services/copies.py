@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
+from documents.content import pdf_active_content
 from documents.models import Document, IncomingRecord
 from egov.core.audit import audit_record
 from egov.core.db import service
@@ -91,6 +92,10 @@ def scan_check(data: bytes) -> dict:
         raise InvalidInput(_("The scan is too large."), field="scan")
     if not data.startswith(b"%PDF-"):
         raise InvalidInput(_("The scan must be a PDF file."), field="scan")
+    what = pdf_active_content(data)
+    if what is not None:  # a scan is pictures of paper: nothing in it may run
+        raise InvalidInput(_("The scan contains active content (%(what)s); it is not accepted.") % {"what": what},
+                           code="active_content", field="scan")
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = list(reader.pages)
