@@ -33,6 +33,7 @@ NOTE_STATUS_RECEIVED = define("documents.note.status_received", gettext_noop("St
 NOTE_RECEIVED_FROM = define("documents.note.received_from", gettext_noop("Received from %(peer)s"))
 NOTE_RECEIVED_TOLERATED = define("documents.note.received_tolerated",
                                  gettext_noop("Received from %(peer)s. Tolerated on import: %(warnings)s"))
+NOTE_ANSWERED_BY = define("documents.note.answered_by", gettext_noop("Answered by %(n)s"))
 NOTE_MANUAL_IMPORT = define("documents.note.manual_import", gettext_noop("manual import"))
 
 # --- notifications (Notification.message_code) --------------------------------------------------
@@ -95,6 +96,7 @@ NOTE_TAKEN_BY = define("documents.federation.note.taken_by", gettext_noop("Taken
 NOTE_REFUSED_BY = define("documents.federation.note.refused_by", gettext_noop("Refused by %(system)s"))
 RECIPIENT_REFUSED = define("documents.federation.recipient_refused",
                            gettext_noop("%(peer)s reports the recipient's system refused it: %(desc)s"))
+HUB_RELAYED = define("documents.federation.hub_relayed", gettext_noop("Relayed to %(peer)s as DocId %(id)s"))
 PEER_REFUSED = define("documents.federation.notify.peer_refused",
                       gettext_noop("%(peer)s refused a document: %(message)s"))
 

@@ -189,12 +189,23 @@ class FileEvent(models.Model):
                               related_name="+")
     actor_name = models.CharField(_("actor name"), max_length=200, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # The portal's own wording of the detail as a code and parameters (egov.core.messages), shown
+    # in the reader's language; ``detail`` keeps it in the portal's language (packages, admin).
+    detail_code = models.CharField(_("detail code"), max_length=80, blank=True)
+    detail_params = models.JSONField(_("detail parameters"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, default="success")
 
     class Meta:
         ordering = ["case_file", "at", "pk"]
         verbose_name = _("file event")
         verbose_name_plural = _("file events")
+
+    @property
+    def detail_display(self) -> str:
+        """The detail in the active language (the reader's): its code rendered, else the stored text."""
+        from egov.core.messages import render
+
+        return render(self.detail_code, self.detail_params, fallback=self.detail)
 
 
 class InformationPackage(models.Model):

@@ -60,8 +60,12 @@ class UnitChangeInline(admin.TabularInline):
     fk_name = "unit"
     extra = 0
     can_delete = False
-    fields = ["effective_date", "action", "related_unit", "old_values", "new_values", "note", "recorded_at"]
+    fields = ["effective_date", "action", "related_unit", "old_values", "new_values", "note_display", "recorded_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("note"))
+    def note_display(self, obj):
+        return obj.note_display  # the portal's own notes in the reader's language
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -232,6 +232,10 @@ class UnitChange(models.Model):
     old_values = models.JSONField(_("old values"), default=dict, blank=True)
     new_values = models.JSONField(_("new values"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # A note the portal writes itself (a directory sync, a merge) as a code and parameters
+    # (egov.core.messages), shown in the reader's language; blank for people's notes.
+    note_code = models.CharField(_("note code"), max_length=80, blank=True)
+    note_params = models.JSONField(_("note parameters"), default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -241,6 +245,13 @@ class UnitChange(models.Model):
         ordering = ["unit", "effective_date", "pk"]
         verbose_name = _("unit change")
         verbose_name_plural = _("unit changes")
+
+    @property
+    def note_display(self) -> str:
+        """The note in the active language (the reader's): its code rendered, else the stored text."""
+        from egov.core.messages import render
+
+        return render(self.note_code, self.note_params, fallback=self.note)
 
     def __str__(self) -> str:
         return f"{self.unit.code} {self.action} {self.effective_date or ''}"

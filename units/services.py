@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, PermissionDeniedError
+from egov.core.messages import message_fields
 
+from . import messages as M
 from .choices import AuditVerb, ReorganisationAction, Role
 from .models import PATH_STEP, Division, Membership, Unit, UnitChange, UnitGroup
 from .selectors import user_has_role
@@ -112,14 +114,20 @@ def _record(unit, action, *, effective_date=None, related=None, old=None, new=No
         related_unit=related,
         old_values={k: _jsonable(v) for k, v in (old or {}).items()},
         new_values={k: _jsonable(v) for k, v in (new or {}).items()},
-        note=note[:500],
+        **_note_fields(note),
         actor=actor,
     )
 
 
+def _note_fields(note) -> dict:
+    """``note``, ``note_code`` and ``note_params`` of a history row: a ``Msg`` of the portal or a person's words."""
+    f = message_fields(note, limit=500)
+    return {"note": f["text"], "note_code": f["code"], "note_params": f["params"]}
+
+
 @service
 def unit_create(*, code: str, name: str, short_name: str, kind: str, parent: Unit | None = None,
-                actor=None, note: str = "", **fields) -> Unit:
+                actor=None, note="", **fields) -> Unit:
     """Create a unit (validated) with its path and a 'create' history row."""
     unit = Unit(code=code, name=name, short_name=short_name, kind=kind, parent=parent, **fields)
     unit.full_clean(exclude=["path"])
@@ -131,7 +139,7 @@ def unit_create(*, code: str, name: str, short_name: str, kind: str, parent: Uni
 
 
 @service
-def unit_update(*, unit: Unit, actor=None, note: str = "", parent: Unit | None | object = ..., successor=...,
+def unit_update(*, unit: Unit, actor=None, note="", parent: Unit | None | object = ..., successor=...,
                 **fields) -> bool:
     """Change fields of a unit; records the old and new values. Returns False if nothing changed."""
     unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
@@ -166,7 +174,7 @@ def _day_before(date: datetime.date) -> datetime.date:
 
 @service
 def unit_merge(*, sources: Sequence[Unit], target: Unit, effective_date: datetime.date, actor=None,
-               note: str = "") -> list[Unit]:
+               note="") -> list[Unit]:
     """
     Merge ``sources`` into ``target`` from ``effective_date``: each source is closed the day
     before (``valid_to``) with ``successor=target``; its units still open below it move under
@@ -197,14 +205,14 @@ def unit_merge(*, sources: Sequence[Unit], target: Unit, effective_date: datetim
                 new={"valid_to": closing, "successor": target.code}, note=note, actor=actor)
         for child in Unit.objects.filter(parent=src).active(effective_date):
             unit_move(unit=child, new_parent=target, effective_date=effective_date, actor=actor,
-                      note=_("Parent %(name)s merged") % {"name": src.name})
+                      note=M.PARENT_MERGED(name=src.name))
         merged.append(src)
     return merged
 
 
 @service
 def unit_rename(*, unit: Unit, name: str, short_name: str | None = None, effective_date: datetime.date | None = None,
-                actor=None, note: str = "") -> bool:
+                actor=None, note="") -> bool:
     """Rename a unit (same code); the old names stay in its history. Returns False if unchanged."""
     unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
     short_name = short_name or unit.short_name
@@ -221,7 +229,7 @@ def unit_rename(*, unit: Unit, name: str, short_name: str | None = None, effecti
 
 @service
 def unit_move(*, unit: Unit, new_parent: Unit | None, effective_date: datetime.date | None = None, actor=None,
-              note: str = "") -> bool:
+              note="") -> bool:
     """Move a unit (and its subtree) under another parent. Returns False if already there."""
     unit = Unit.objects.select_for_update(no_key=True).get(pk=unit.pk)
     if unit.parent_id == (new_parent.pk if new_parent else None):
@@ -239,7 +247,7 @@ def unit_move(*, unit: Unit, new_parent: Unit | None, effective_date: datetime.d
 
 @service
 def unit_dissolve(*, unit: Unit, effective_date: datetime.date, successor: Unit | None = None, actor=None,
-                  note: str = "") -> bool:
+                  note="") -> bool:
     """
     Dissolve a unit from ``effective_date`` (closed the day before). Refused while units
     below it still exist on that date: they must be merged or moved first, so that no unit is

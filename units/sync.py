@@ -32,8 +32,10 @@ from django.utils import timezone
 
 from egov.core.db import service_atomic
 from egov.core.errors import ServiceError
+from egov.core.messages import message_fields
 from egov.core.text import search_key
 
+from . import messages as M
 from .choices import ReorganisationAction, UnitKind
 from .models import PATH_STEP, Unit, UnitChange
 from .services import unit_dissolve, unit_move, unit_rename, unit_update
@@ -93,10 +95,12 @@ def _new_pks(n: int) -> list[int]:
 
 
 class RemoteDirectorySync:
-    def __init__(self, *, peer_ref: str, actor=None, note: str = "", batch_size: int = 5000,
+    def __init__(self, *, peer_ref: str, actor=None, note="", batch_size: int = 5000,
                  effective_date: datetime.date | None = None):
         self.peer_ref = peer_ref
+        # note: a Msg of the portal (stored as its code, read in the reader's language) or plain text
         self.actor, self.note, self.batch_size = actor, note, batch_size
+        self._note = message_fields(note, limit=500)
         self.today = effective_date or timezone.localdate()
         self.seen: set[str] = set()                  # every code of the list (duplicates, disappearances)
         # (code, parent code, created by this run) whose parent was not in the directory yet when written
@@ -182,18 +186,21 @@ class RemoteDirectorySync:
                           "f", self.peer_ref, "f", search_key(e["name"], e["short_name"], e["code"])[:400], stamp, stamp))
             changes.append((e["pk"], ReorganisationAction.CREATE, "{}",
                             json.dumps({"code": e["code"], "name": e["name"], "peer_ref": self.peer_ref},
-                                       ensure_ascii=False), self.note[:500], self.actor.pk if self.actor else "", stamp))
+                                       ensure_ascii=False), self._note["text"], self._note["code"],
+                            json.dumps(self._note["params"], ensure_ascii=False), self.actor.pk if self.actor else "", stamp))
         if connection.vendor == "postgresql":
             text = ["code", "name", "short_name", "kind", "path", *CONTACT_FIELDS, "peer_ref", "search_text"]
             _copy("units_unit", ["id", "code", "name", "short_name", "kind", "parent_id", "path", "depth",
                                  *CONTACT_FIELDS, "is_local", "peer_ref", "is_demo_code", "search_text",
                                  "created_at", "updated_at"], units, text)
-            _copy("units_unitchange", ["unit_id", "action", "old_values", "new_values", "note", "actor_id",
-                                       "recorded_at"], changes, ["action", "old_values", "new_values", "note"])
+            _copy("units_unitchange", ["unit_id", "action", "old_values", "new_values", "note", "note_code",
+                                       "note_params", "actor_id", "recorded_at"], changes,
+                  ["action", "old_values", "new_values", "note", "note_code", "note_params"])
         else:
             _write_tree([(u[0], u[5] or None, u[6], u[7]) for u in units])
             UnitChange.objects.bulk_create(
-                [UnitChange(unit_id=c[0], action=c[1], actor=self.actor, note=self.note[:500],
+                [UnitChange(unit_id=c[0], action=c[1], actor=self.actor, note=self._note["text"],
+                            note_code=self._note["code"], note_params=self._note["params"],
                             new_values=json.loads(c[3])) for c in changes], batch_size=500)
         self.counts["created"] += len(new)
 
@@ -343,7 +350,7 @@ class RemoteDirectorySync:
         for unit in Unit.objects.filter(pk__in=gone).order_by("-depth"):
             try:
                 if unit_dissolve(unit=unit, effective_date=self.today, actor=self.actor,
-                                 note=self.note or "not in the directory any more"):
+                                 note=self.note or M.NOT_IN_DIRECTORY()):
                     self.counts["dissolved"] += 1
             except ServiceError as exc:
                 log.warning("directory sync: %s stays: %s", unit.code, exc)

@@ -62,6 +62,11 @@ admin.site.register([StatusOutbox, PullItem, AxisSent, AxisReceived], ReadOnlyAd
 
 @admin.register(HubItem)
 class HubItemAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "doc_id", "sender", "recipient", "from_code", "to_code", "message_type", "state"]
+    list_display = ["created_at", "doc_id", "sender", "recipient", "from_code", "to_code", "message_type", "state",
+                    "status_display"]
     list_filter = ["state", "message_type"]
     search_fields = ["doc_id", "document_id", "from_code", "to_code"]
+
+    @admin.display(description=_("status description"))
+    def status_display(self, obj):
+        return obj.status_display  # the portal's own notes in the reader's language

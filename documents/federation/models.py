@@ -271,7 +271,12 @@ class HubItem(models.Model):
     size = models.PositiveBigIntegerField(_("size"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=HubItemState.choices, default=HubItemState.PENDING)
+    # Sent as is to the systems that read the queue (getSentEdocList): a peer's own words as it
+    # sent them, or the portal's note rendered in the portal's language, whose code and
+    # parameters are kept too so that people read it in their own language (status_display).
     status_desc = models.CharField(_("status description"), max_length=1000, blank=True)
+    status_code = models.CharField(_("status code"), max_length=80, blank=True)
+    status_params = models.JSONField(_("status parameters"), default=dict, blank=True)
     dispatch = models.ForeignKey("documents.Dispatch", verbose_name=_("dispatch"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     event = models.OneToOneField("documents.DispatchEvent", verbose_name=_("status event"), null=True, blank=True,
@@ -294,6 +299,21 @@ class HubItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doc_id} {self.from_code}→{self.to_code} [{self.state}]"
+
+    @property
+    def status_display(self) -> str:
+        """The status in the active language (the reader's): its code rendered, else the stored text."""
+        from egov.core.messages import render
+
+        return render(self.status_code, self.status_params, fallback=self.status_desc)
+
+    @staticmethod
+    def status_fields(desc) -> dict:
+        """``status_desc``, ``status_code`` and ``status_params`` for a ``Msg`` or a peer's own text."""
+        from egov.core.messages import message_fields
+
+        f = message_fields(desc, limit=1000)
+        return {"status_desc": f["text"], "status_code": f["code"], "status_params": f["params"]}
 
 
 class HubNonce(models.Model):

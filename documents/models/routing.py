@@ -228,6 +228,10 @@ class HandlingNote(models.Model):
                                related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices, default=NoteKind.PROGRESS)
     text = models.TextField(_("note"))
+    # A note the portal writes itself ("Answered by …") as a code and parameters
+    # (egov.core.messages), shown in the reader's language; blank for a handler's own words.
+    text_code = models.CharField(_("note code"), max_length=80, blank=True)
+    text_params = models.JSONField(_("note parameters"), default=dict, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -235,6 +239,13 @@ class HandlingNote(models.Model):
         ordering = ["incoming", "created_at", "pk"]
         verbose_name = _("handling note")
         verbose_name_plural = _("handling notes")
+
+    @property
+    def text_display(self) -> str:
+        """The text in the active language (the reader's): its code rendered, else the stored text."""
+        from egov.core.messages import render
+
+        return render(self.text_code, self.text_params, fallback=self.text)
 
     def __str__(self) -> str:
         return self.text[:60]

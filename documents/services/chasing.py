@@ -115,7 +115,7 @@ def extension_request(*, incoming: IncomingRecord, acting_user, deadline: dateti
                  details={"extension": ext.pk, "from": current.isoformat() if current else None,
                           "to": deadline.isoformat()})
     _notify([assignment.assigned_by_id], rec=rec, kind=NotificationKind.EXTENSION_REQUESTED,
-            text=M.EXTENSION_REQUESTED(who=actor_display(acting_user), date=deadline.strftime("%d/%m/%Y"),
+            text=M.EXTENSION_REQUESTED(who=actor_display(acting_user), date=deadline,
                                        subject=rec.document.subject))
     return ext
 
@@ -159,7 +159,7 @@ def extension_decide(*, extension: DeadlineExtension, acting_user, grant: bool,
     audit_record(actor=acting_user, unit=rec.unit,
                  verb=AuditVerb.EXTENSION_GRANTED if grant else AuditVerb.EXTENSION_REFUSED, obj=rec,
                  details={"extension": ext.pk, "deadline": ext.new_deadline.isoformat() if grant else None})
-    text = (M.EXTENSION_GRANTED(date=ext.new_deadline.strftime("%d/%m/%Y"), subject=rec.document.subject) if grant
+    text = (M.EXTENSION_GRANTED(date=ext.new_deadline, subject=rec.document.subject) if grant
             else M.EXTENSION_REFUSED(note=ext.decision_note, subject=rec.document.subject))
     _notify([ext.requested_by_id], rec=rec, kind=NotificationKind.EXTENSION_DECIDED, text=text)
     return ext

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError, StateError
-from egov.core.messages import Label
+from egov.core.messages import Label, message_fields
 from egov.core.notifications import Note, notification_send, notifications_send
 from egov.core.text import actor_display
 from units.choices import Role
@@ -595,8 +595,9 @@ def _close_reply(rec: IncomingRecord, reply: Document, acting_user) -> bool:
     if rec.status not in (IncomingStatus.ACCEPTED, IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS):
         return False
     now = timezone.now()
-    HandlingNote.objects.create(incoming=rec, author=acting_user, progress=100,
-                                text=_("Answered by %(n)s") % {"n": reply.number_notation})
+    answered = message_fields(M.NOTE_ANSWERED_BY(n=reply.number_notation), limit=100_000)
+    HandlingNote.objects.create(incoming=rec, author=acting_user, progress=100, text=answered["text"],
+                                text_code=answered["code"], text_params=answered["params"])
     rec.status, rec.finished_at, rec.progress, rec.reply_document = IncomingStatus.DONE, now, 100, reply
     rec.save(update_fields=["status", "finished_at", "progress", "reply_document"])
     status_emit(dispatch=rec.dispatch, code=StatusCode.DONE, acting_user=acting_user,
@@ -679,7 +680,7 @@ def comment_request_create(*, draft: Draft, acting_user, deadline: datetime.date
                     "deadline": deadline.isoformat()})
     _audit(dr, AuditVerb.COMMENTS_REQUESTED, acting_user, request=request.pk, users=len(users), units=len(units))
     _notify([u.pk for u in users], dr, NotificationKind.COMMENTS_REQUESTED,
-            M.COMMENTS_REQUESTED(date=deadline.strftime("%d/%m/%Y"), s=dr.document.subject))
+            M.COMMENTS_REQUESTED(date=deadline, s=dr.document.subject))
     if units:
         _notify(_office_members(dr.owner_unit) | {u for _x, u in unit_members(unit_ids=[dr.owner_unit_id],
                                                                               roles=Role.CLERK)},
@@ -753,10 +754,10 @@ def comment_request_extend(*, request: CommentRequest, acting_user, deadline: da
     if units and req.document_id and req.document.status != DocumentStatus.DRAFT:
         local_leaders = [u for _x, u in unit_members(unit_ids=units, roles=Role.LEADER)]
         notification_send(user_ids=local_leaders, kind=NotificationKind.COMMENTS_REQUESTED, object_type="draft",
-                          object_id=dr.pk, text=M.COMMENTS_EXTENDED(date=deadline.strftime("%d/%m/%Y"),
+                          object_id=dr.pk, text=M.COMMENTS_EXTENDED(date=deadline,
                                                                     s=dr.document.subject))
     _notify(pending, dr, NotificationKind.COMMENTS_REQUESTED,
-            M.COMMENTS_EXTENDED(date=deadline.strftime("%d/%m/%Y"), s=dr.document.subject))
+            M.COMMENTS_EXTENDED(date=deadline, s=dr.document.subject))
     return req
 
 
@@ -770,7 +771,7 @@ def _answer_file(upload, name) -> tuple[str, str, str]:
         return "", "", ""
     if len(data) > settings.DOCUMENTS_MAX_ATTACHMENT_BYTES:
         raise InvalidInput(_("The file %(name)s is too large.") % {"name": name}, field="file")
-    refuse_active_content(data[:8192], name)
+    refuse_active_content(data[:8192], name, whole=data)
     if detect_mime(data[:8192]) not in _allowed_appendix_types():
         raise InvalidInput(_("The type of %(name)s is not accepted (PDF, Word, Excel, images, ZIP, XML).")
                            % {"name": name}, field="file")
@@ -886,7 +887,7 @@ def comment_requests_remind(*, today: datetime.date | None = None) -> int:
     notes = []
     for t in targets:
         dr = t.request.draft
-        text = M.COMMENTS_DUE(date=t.request.deadline.strftime("%d/%m/%Y"), s=dr.document.subject)
+        text = M.COMMENTS_DUE(date=t.request.deadline, s=dr.document.subject)
         for user_id in ([t.user_id] if t.user_id else leaders.get(t.unit_id, [])):
             notes.append(Note(user_id=user_id, kind=NotificationKind.COMMENTS_REMINDER, text=text,
                               unit_id=t.unit_id or dr.owner_unit_id, object_type="draft", object_id=dr.pk))

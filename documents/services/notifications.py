@@ -74,7 +74,7 @@ def incoming_remind_overdue(*, today=None) -> int:
                 kind, message = NotificationKind.INCOMING_OVERDUE, M.OVERDUE
             else:
                 kind, message = NotificationKind.INCOMING_DUE_SOON, M.DUE_SOON
-            text = message(date=rec.deadline.strftime("%d/%m/%Y"), subject=rec.document.subject)
+            text = message(date=rec.deadline, subject=rec.document.subject)
             notes += [Note(user_id=user_id, unit_id=rec.unit_id, kind=kind, text=text,
                            object_type="incoming", object_id=rec.pk) for user_id in by_record.get(rec.pk, ())]
         notifications_send(notes)

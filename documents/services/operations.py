@@ -58,7 +58,7 @@ def operations_alerts(*, now=None) -> int:
             if _already(NotificationKind.CERTIFICATE_EXPIRING, "signatures.certificate", cert.pk):
                 continue
             text = M.CERTIFICATE_EXPIRING(subject=str(cert)[:300],
-                                          date=timezone.localtime(cert.not_after).strftime("%d/%m/%Y"))
+                                          date=timezone.localdate(cert.not_after))
             targets = {u: unit_id for unit_id, u in admins}  # one notification per person
             if cert.unit_id:
                 targets.update({u: unit_id for unit_id, u in unit_members(unit_ids=[cert.unit_id], roles=Role.UNIT_ADMIN)})

@@ -9,19 +9,20 @@ and rendered when read, in the reader's language (gettext):
     render(row.message_code, row.message_params, fallback=row.text)  # shown, in the active language
 
 A parameter is a plain value (text written by people — subjects, names, reasons — is shown as
-written), another ``Msg`` (e.g. "Revoked by …" inside "… : subject") or a ``Label`` of a choice
+written), a date (stored as an ISO date, shown in the reader's way of writing dates), another ``Msg`` (e.g. "Revoked by …" inside "… : subject") or a ``Label`` of a choice
 (a status, a request kind), each rendered in the reader's language too. Apps define their codes
 in their own ``messages`` module, imported by their AppConfig.ready(); a row whose code is
 unknown or blank (rows written before codes existed) shows its stored text.
 """
 from __future__ import annotations
 
+import datetime
 import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 __all__ = ["Msg", "Label", "MessageDef", "define", "define_choices", "render", "to_params", "message_fields",
@@ -115,6 +116,11 @@ def to_params(params: Mapping[str, Any]) -> dict:
             out[key] = {"$msg": value.code, "params": value.params}
         elif isinstance(value, Label):
             out[key] = {"$label": value.choices, "value": value.value}
+        elif isinstance(value, datetime.datetime):
+            out[key] = {"$date": timezone.localdate(value).isoformat() if timezone.is_aware(value)
+                        else value.date().isoformat()}
+        elif isinstance(value, datetime.date):
+            out[key] = {"$date": value.isoformat()}
         elif value is None or isinstance(value, (bool, int, float)):
             out[key] = value
         else:
@@ -128,7 +134,26 @@ def _param(value):
             return render(value["$msg"], value.get("params") or {})
         if "$label" in value:
             return _label(value["$label"], value.get("value"))
+        if "$date" in value:
+            return _date(value["$date"])
     return value
+
+
+# How a date parameter reads, by language: Vietnamese readers write dd/mm/yyyy (as every page of
+# the portal shows dates); English readers get the month's name, which no reader can misread.
+DATE_FORMATS = {"vi": "d/m/Y"}
+DEFAULT_DATE_FORMAT = "j M Y"
+
+
+def _date(iso: str) -> str:
+    from django.utils.dateformat import format as date_format
+
+    try:
+        day = datetime.date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    language = (translation.get_language() or "vi").split("-")[0]
+    return date_format(day, DATE_FORMATS.get(language, DEFAULT_DATE_FORMAT))
 
 
 def render(code: str, params: Mapping[str, Any] | None, *, fallback: str = "") -> str:

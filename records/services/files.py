@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from documents.models import Document, IncomingRecord
 from documents.selectors import documents_visible_to, incoming_visible_to
@@ -17,6 +16,7 @@ from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError,
 from units.choices import Role
 from units.permissions import require_role
 
+from .. import messages as M
 from ..choices import AuditVerb, FileEventKind, FileState, PlanState
 from ..models import CaseFile, FileItem, PlanEntry
 from .common import file_event, lock_file, refuse_if_held
@@ -136,7 +136,7 @@ def file_close(*, case_file: CaseFile, acting_user, description: str | None = No
     f.save(update_fields=["state", "closed_at", "closed_by", "description", "transfer_due"])
     count = f.items.count()
     file_event(f, FileEventKind.CLOSING, actor=acting_user,
-               detail=ngettext("%(n)d document", "%(n)d documents", count) % {"n": count})
+               detail=M.EVENT_DOCUMENTS(n=count))
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.FILE_CLOSED, obj=f,
                  details={"documents": f.items.count(), "transfer_due": f.transfer_due.isoformat()})
     return f

@@ -175,7 +175,7 @@ def destruction_execute(*, proposal: DestructionProposal, acting_user) -> int:
         f.state, f.destroyed_at, f.destroyed_index = FileState.DESTROYED, now, index
         f.save(update_fields=["state", "destroyed_at", "destroyed_index"])
         file_event(f, FileEventKind.DESTRUCTION, actor=acting_user,
-                   detail=f"proposal {p.pk} {p.decision_ref}"[:500])
+                   detail=M.EVENT_DESTRUCTION(id=p.pk, ref=p.decision_ref[:300]))
     reason = f"proposal {p.pk} {p.decision_ref}".strip()
     for row in outcome["destroyed"]:
         row["attachments"] = document_content_destroy(document=row.pop("_doc"), acting_user=acting_user,

@@ -55,7 +55,7 @@ def transfer_submit(*, case_file: CaseFile, acting_user) -> InformationPackage:
                          % {"state": f.get_state_display()})
     refuse_if_held(f)
     now = timezone.now()
-    file_event(f, FileEventKind.TRANSFER, actor=acting_user, at=now, detail=_("Transfer to the agency archive"))
+    file_event(f, FileEventKind.TRANSFER, actor=acting_user, at=now, detail=M.EVENT_TRANSFER())
     package = package_store(f, PackageKind.SIP, acting_user=acting_user)
     f.state, f.submitted_at, f.return_reason = FileState.SUBMITTED, now, ""
     f.save(update_fields=["state", "submitted_at", "return_reason"])
@@ -107,7 +107,7 @@ def archive_accept(*, case_file: CaseFile, acting_user) -> InformationPackage:
     if problems:
         raise StateError(_("The file cannot be accepted: %(problems)s") % {"problems": "; ".join(problems)})
     now = timezone.now()
-    file_event(f, FileEventKind.ACCEPTANCE, actor=acting_user, at=now, detail=_("Accepted by the agency archive"))
+    file_event(f, FileEventKind.ACCEPTANCE, actor=acting_user, at=now, detail=M.EVENT_ACCEPTED())
     package = package_store(f, PackageKind.AIP, acting_user=acting_user)
     f.state, f.archived_at, f.archived_by = FileState.ARCHIVED, now, acting_user
     f.save(update_fields=["state", "archived_at", "archived_by"])
@@ -219,7 +219,7 @@ def dip_create(*, case_file: CaseFile, acting_user) -> InformationPackage:
         raise StateError(_("Dissemination packages are made of archived files."))
     if not _may_use_archived(f, acting_user):
         raise PermissionDeniedError(_("You need the archive's grant to use this file."))
-    file_event(f, FileEventKind.ACCESS, actor=acting_user, detail=_("Dissemination package"))
+    file_event(f, FileEventKind.ACCESS, actor=acting_user, detail=M.EVENT_DISSEMINATION())
     package = package_store(f, PackageKind.DIP, acting_user=acting_user, for_user=acting_user)
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.PACKAGE_WRITTEN, obj=package,
                  details={"kind": "DIP", "file": f.pk, "sha256": package.sha256})
@@ -234,7 +234,7 @@ def sip_export(*, case_file: CaseFile, acting_user) -> InformationPackage:
     if f.state != FileState.ARCHIVED:
         raise StateError(_("Only archived files are handed on to a historical archive."))
     refuse_if_held(f)
-    file_event(f, FileEventKind.PACKAGING, actor=acting_user, detail=_("Package for the historical archive"))
+    file_event(f, FileEventKind.PACKAGING, actor=acting_user, detail=M.EVENT_HISTORICAL_PACKAGE())
     package = package_store(f, PackageKind.SIP, acting_user=acting_user)
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.PACKAGE_WRITTEN, obj=package,
                  details={"kind": "SIP", "file": f.pk, "sha256": package.sha256, "for": "historical archive"})
@@ -259,7 +259,7 @@ def package_download(*, package: InformationPackage, acting_user) -> bytes:
         package_check(package, data)
     except PackageInvalid as exc:
         raise StateError(_("The stored package fails its integrity check: %(p)s") % {"p": "; ".join(exc.problems)})
-    file_event(f, FileEventKind.ACCESS, actor=acting_user, detail=f"download {package.kind} {package.package_id}")
+    file_event(f, FileEventKind.ACCESS, actor=acting_user, detail=M.EVENT_DOWNLOAD(kind=package.kind, id=package.package_id))
     audit_record(actor=acting_user, unit=f.unit, verb=AuditVerb.PACKAGE_DOWNLOADED, obj=package,
                  details={"kind": package.kind, "file": f.pk})
     return data
@@ -283,7 +283,7 @@ def transfer_reminders_send(*, today: datetime.date | None = None) -> int:
     notes = []
     for f in due:
         deadline = f.keep_back_until if f.state == FileState.KEPT_BACK else f.transfer_due
-        text = M.TRANSFER_DUE(code=f.code, due=deadline.strftime("%d/%m/%Y"))
+        text = M.TRANSFER_DUE(code=f.code, due=deadline)
         for uid in {f.person_in_charge_id, *_archivists(f.unit_id)}:
             notes.append(Note(user_id=uid, kind=NotificationKind.TRANSFER_DUE, text=text, unit_id=f.unit_id,
                               object_type="records.casefile", object_id=f.pk))

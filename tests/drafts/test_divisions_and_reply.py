@@ -7,7 +7,9 @@ ends at status 06 with the reply linked at both ends.
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from documents import services as s
 from documents.choices import DraftEventKind, HandlerRole, IncomingStatus, StatusCode
@@ -126,6 +128,20 @@ def test_reply_draft_issued_closes_the_incoming_with_06_and_links_both_ends(sign
         d.document.number_notation in rec.dispatch.status_note
     assert list(d.replies_to.all()) == [rec] and list(rec.reply_drafts.all()) == [d]
     assert d.events.filter(kind=DraftEventKind.REPLY_CLOSED, details__incoming=rec.pk).exists()
+    # The portal's own handling note ("Answered by …") is a code: the slip reads it in the reader's
+    # language whatever the language it was written in (issue 15, "English").
+    note = rec.notes.get(progress=100)
+    number = rec.reply_document.number_notation
+    assert (note.text_code, note.text_params) == ("documents.note.answered_by", {"n": number})
+    with translation.override("vi"):
+        vietnamese = translation.gettext("Answered by %(n)s") % {"n": number}
+    assert vietnamese != f"Answered by {number}" and note.text == vietnamese  # stored in the portal's language
+    client = Client()
+    client.force_login(office.clerk)
+    slip = client.get(reverse("documents:incoming_slip", args=[rec.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Answered by {number}" in slip and vietnamese not in slip
+    slip = client.get(reverse("documents:incoming_slip", args=[rec.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert vietnamese in slip
     with pytest.raises(StateError):  # issued once
         s.draft_issue(draft=d, acting_user=office.clerk)
 

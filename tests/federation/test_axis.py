@@ -547,6 +547,16 @@ def test_directory_sync_is_incremental_idempotent_and_keeps_history(province):
     gone = Unit.objects.get(code="000.00.10.G01")
     assert gone.valid_to is not None and UnitChange.objects.filter(unit=gone, action="dissolve").exists()
     assert UnitChange.objects.filter(unit__code="000.00.05.G01", action="rename").exists()
+    # the history notes the sync writes are codes, read in the reader's language (issue 15), on the
+    # COPY path (creation) and through the reorganisation services (rename, dissolution) alike
+    from django.utils import translation
+
+    for change in UnitChange.objects.filter(unit__code__in=["000.00.03.G01", "000.00.05.G01", "000.00.10.G01"]):
+        assert (change.note_code, change.note_params) == ("units.note.directory_sync", {"peer": "truc"}), change
+        with translation.override("en"):
+            assert change.note_display == "Directory of truc"
+        with translation.override("vi"):
+            assert change.note_display == change.note != "Directory of truc"
     # groups still mean the province's own units
     province_group = {u.code for u in recipients_expand(groups=["province"], owner_unit=province.snv)}
     assert province_group and all(Unit.objects.get(code=c).is_local for c in province_group)

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 from lxml import etree
 
 from documents.federation.axis import protocol
@@ -180,6 +181,13 @@ def test_a_package_for_an_agency_not_hosted_here_is_relayed_to_the_axis(client, 
     assert organ_ids(stored["body"], "To") == [NATIONAL]
     item = HubItem.objects.get(doc_id=answer["DocId"])
     assert item.state == "done" and stored["docId"] in item.status_desc
+    # our own status note: a code, read in the reader's language; sent to systems in the portal's
+    assert (item.status_code, item.status_params) == ("documents.federation.hub_relayed",
+                                                      {"peer": peer.code, "id": stored["docId"]})
+    with translation.override("en"):
+        assert item.status_display == f"Relayed to {peer.code} as DocId {stored['docId']}"
+    with translation.override("vi"):
+        assert item.status_display == item.status_desc != f"Relayed to {peer.code} as DocId {stored['docId']}"
     assert AxisSent.objects.get(peer=peer, doc_id=stored["docId"]).hub_item == item
     assert sent_list_of_c(client, system)[answer["DocId"]]["status"] == "done"
     # nothing is sent twice
@@ -191,6 +199,10 @@ def test_a_package_for_an_agency_not_hosted_here_is_relayed_to_the_axis(client, 
     assert axis_reconcile(peer_id=peer.pk)["failed"] == 1
     listed = sent_list_of_c(client, system)[answer["DocId"]]
     assert listed["status"] == "fail" and "Văn bản không đúng thẩm quyền" in listed["status_desc"]
+    item.refresh_from_db()
+    with translation.override("en"):  # the ministry's own words as it wrote them, inside our sentence
+        assert item.status_display == (f"{peer.code} reports the recipient's system refused it: "
+                                       "Văn bản không đúng thẩm quyền")
     assert axis_reconcile(peer_id=peer.pk)["failed"] == 0  # reconciled once
 
 

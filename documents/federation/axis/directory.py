@@ -13,6 +13,7 @@ import ijson
 from django.utils import timezone
 
 from egov.core.audit import audit_record
+from units import messages as UM
 from units.sync import RemoteDirectorySync
 
 from ..choices import AuditVerb
@@ -111,7 +112,7 @@ def axis_directory_sync(*, peer: Peer, qd20: bool = False, source=None, complete
         spool = _download(peer, qd20=qd20)
         source = spool
     sync = RemoteDirectorySync(peer_ref=peer.code, actor=actor,
-                               note=f"directory of {peer.code}{' (QĐ 20)' if qd20 else ''}")
+                               note=(UM.DIRECTORY_SYNC_QD20 if qd20 else UM.DIRECTORY_SYNC)(peer=peer.code))
     try:
         for entry in directory_entries(source):
             sync.add(entry)

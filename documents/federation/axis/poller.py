@@ -21,7 +21,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from documents import messages as M
 from documents.services.dispatches import dispatch_record_failure
@@ -205,9 +204,8 @@ def _reconcile_relays(peer: Peer, client, counts: dict) -> None:
                 if status == "fail":
                     counts["failed"] += 1
                     HubItem.objects.filter(pk=sent.hub_item_id).update(
-                        state=HubItemState.FAIL, status_desc=(_("%(peer)s reports the recipient's system refused "
-                                                                "it: %(desc)s") % {"peer": peer.code,
-                                                                                  "desc": desc or status})[:1000])
+                        state=HubItemState.FAIL,
+                        **HubItem.status_fields(M.RECIPIENT_REFUSED(peer=peer.code, desc=desc or status)))
                 elif status == "done":
                     counts["done"] += 1
 

@@ -17,7 +17,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from documents import messages as M
 from documents.choices import DeliveryState, EventKind, StatusCode
@@ -206,8 +205,8 @@ def _send_relay(peer: Peer, item: HubItem) -> str:
     with service_atomic():
         AxisSent.objects.get_or_create(peer=peer, doc_id=doc_id, defaults={"hub_item": item,
                                                                            "message_type": item.message_type})
-        HubItem.objects.filter(pk=item.pk).update(state=HubItemState.DONE, status_desc=_(
-            "Relayed to %(peer)s as DocId %(id)s") % {"peer": peer.code, "id": doc_id})
+        HubItem.objects.filter(pk=item.pk).update(state=HubItemState.DONE, **HubItem.status_fields(
+            M.HUB_RELAYED(peer=peer.code, id=doc_id)))
     return "relayed"
 
 
