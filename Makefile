@@ -48,7 +48,7 @@ check: install
 # a crash, a hang (> 10 s on one input) or memory over 2 GB fails. New inputs go to var/fuzz/, crashes
 # to var/fuzz/<harness>-crash-*: copy them to tests/fuzz/regressions/<harness>/ with the fix.
 FUZZ_SECONDS ?= 60
-FUZZERS := edxml federation_auth csv_import
+FUZZERS := edxml federation_auth axis_auth csv_import
 fuzz: install
 	@for h in $(FUZZERS); do \
 	  mkdir -p var/fuzz/work/$$h && echo "== fuzz $$h ($(FUZZ_SECONDS) s)" && \

@@ -26,6 +26,10 @@ def secret_key_is_weak(key: str) -> bool:
             or key.startswith("django-insecure") or key.lower().startswith(("dev-", "test-", "changeme")))
 
 
+# Federation peers (HMAC) and axis systems (/vxp/) authenticate by signed headers, not Authorization.
+SIGNED_HEADER_PREFIXES = ("HTTP_X_EGOV_SIGNATURE", "HTTP_XROADVNPT_")
+
+
 class NoStoreForAuthenticatedMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,7 +37,8 @@ class NoStoreForAuthenticatedMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        authenticated = (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
+        authenticated = ((user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
+                         or any(k.startswith(SIGNED_HEADER_PREFIXES) for k in request.META))
         if authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response

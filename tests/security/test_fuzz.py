@@ -12,7 +12,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 FUZZ = ROOT / "tests" / "fuzz"
-HARNESSES = ["edxml", "federation_auth", "csv_import"]
+HARNESSES = ["edxml", "federation_auth", "axis_auth", "csv_import"]
 
 pytest.importorskip("atheris")
 
@@ -53,3 +53,18 @@ def test_the_regressions_are_real_findings():
     from documents.federation.auth import _same
 
     assert _same("é", "é") and not _same("\xff" * 4, "abcd")
+
+
+def test_axis_non_ascii_hash_header_is_refused_not_a_500(client, province):
+    """Fuzzing finding (axis_auth): a non-ASCII XroadVnpt-hash-header made hmac.compare_digest
+    raise TypeError (a 500); it is now a plain 401 refusal."""
+    import datetime
+
+    from documents.federation.axis import protocol
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    headers = protocol.sign_headers(system_id="sys-x", secret="s", params={}, now=now)
+    headers[protocol.PREFIX + "hash-header"] = "ả" * 64
+    with pytest.raises(protocol.HeaderError) as e:
+        protocol.read_signed_headers(headers, secret_for=lambda sid: "s", now=now, window=300)
+    assert e.value.code == "401"

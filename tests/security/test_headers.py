@@ -86,3 +86,13 @@ def test_production_redirects_to_https_and_sends_hsts_behind_the_proxy():
     assert plain == "301" and location.startswith("https://localhost/")
     assert tls == "200" and "max-age=31536000" in hsts
     assert probe_not_redirected.strip() == "True"
+
+
+def test_federation_and_axis_answers_are_not_stored(client, province):
+    """Peers and axis systems authenticate by signed headers, not Authorization: their answers
+    (and the refusals) are no-store too, like any authenticated response (issue 16 point 8)."""
+    r = client.get("/federation/v1/", HTTP_X_EGOV_PEER="x", HTTP_X_EGOV_SIGNATURE="bad")
+    assert "no-store" in r.get("Cache-Control", ""), r.status_code
+    r = client.post("/vxp/getReceivedEdocList", data=b"{}", content_type="application/json",
+                    HTTP_XROADVNPT_SYSTEMID="x", HTTP_XROADVNPT_SIGN_HEADER="{}")
+    assert "no-store" in r.get("Cache-Control", ""), r.status_code
