@@ -45,10 +45,8 @@ __all__ = ["bench_parse", "bench_elements"]
 MiB = 1024 * 1024
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-_CHILD = r"""
-import json, sys, time
-from documents.edxml.parser import parse_package
-
+# Both child scripts: the resident set size of the child, read from /proc, before the parse.
+_STATUS_KIB = r"""
 def status_kib(field):
     with open("/proc/self/status") as status:
         for line in status:
@@ -56,7 +54,12 @@ def status_kib(field):
                 return int(line.split()[1])
 
 before = status_kib("VmRSS")
-started = time.perf_counter()
+"""
+
+_CHILD = r"""
+import json, sys, time
+from documents.edxml.parser import parse_package
+""" + _STATUS_KIB + r"""started = time.perf_counter()
 with parse_package(sys.argv[1], max_package_bytes=1 << 40, max_attachment_bytes=1 << 40) as pkg:
     sizes = [a.size for a in pkg.attachments]
 elapsed = time.perf_counter() - started
@@ -170,15 +173,7 @@ def bench_parse(size_mb: float = 50) -> dict:
 _ELEMENTS_CHILD = r"""
 import json, resource, sys, time
 from documents.edxml import EdxmlError, parse_package
-
-def status_kib(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-
-before = status_kib("VmRSS")
-started = time.process_time()
+""" + _STATUS_KIB + r"""started = time.process_time()
 outcome = {}
 with open(sys.argv[1], "rb") as stream:
     try:

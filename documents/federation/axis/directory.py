@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import ijson
+from django.db import connection
 from django.utils import timezone
 
 from egov.core.audit import audit_record
@@ -105,7 +106,21 @@ def axis_directory_sync(*, peer: Peer, qd20: bool = False, source=None, complete
     """
     Sync the peer's agency list into the unit directory. ``source``: a binary stream of the answer
     (tests and the benchmark); by default the list is fetched from the peer.
+
+    Two syncs of the same peer are serialised by a PostgreSQL session advisory lock (per peer): the
+    second waits for the first to finish, then runs as an incremental sync (without the lock both
+    would create the same remote units and the second failed on the unique unit code).
     """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"egov-axis-directory:{peer.pk}"])
+    try:
+        return _sync_locked(peer=peer, qd20=qd20, source=source, complete=complete, actor=actor)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"egov-axis-directory:{peer.pk}"])
+
+
+def _sync_locked(*, peer: Peer, qd20: bool, source, complete: bool, actor) -> dict:
     started = time.monotonic()
     spool = None
     if source is None:

@@ -145,6 +145,20 @@ def axis_poll_due(*, now=None) -> int:
     return started
 
 
+def _changed_statuses(peer: Peer, client, senders, counts: dict, **kind):
+    """(sent row, status, description) of each item of the senders' getSentEdocList whose hub status
+    changed; ``kind`` picks our dispatches or relayed hub items. Counts them in ``counts["checked"]``."""
+    for code in senders:
+        for item in client.sent_list(message_type="edoc", from_code=code):
+            doc_id = str(item.get("docId") or item.get("DocId") or "")
+            status = str(item.get("status") or "").lower()
+            sent = AxisSent.objects.filter(peer=peer, doc_id=doc_id, **kind).first()
+            if sent is None or status == sent.hub_status:
+                continue
+            counts["checked"] += 1
+            yield sent, status, str(item.get("status_desc") or item.get("statusDesc") or "")[:1000]
+
+
 def axis_reconcile(*, peer_id: int) -> dict:
     """getSentEdocList for every agency that sent through this peer; reflect fail/done on what we sent."""
     peer = Peer.objects.get(pk=peer_id)
@@ -152,27 +166,19 @@ def axis_reconcile(*, peer_id: int) -> dict:
     counts = {"checked": 0, "failed": 0, "done": 0}
     senders = set(AxisSent.objects.filter(peer=peer, dispatch__isnull=False, reconciled_at__isnull=True)
                   .values_list("dispatch__sender__code", flat=True))
-    for code in senders:
-        for item in client.sent_list(message_type="edoc", from_code=code):
-            doc_id = str(item.get("docId") or item.get("DocId") or "")
-            status = str(item.get("status") or "").lower()
-            sent = AxisSent.objects.filter(peer=peer, doc_id=doc_id, dispatch__isnull=False).first()
-            if sent is None or status == sent.hub_status:
-                continue
-            counts["checked"] += 1
-            desc = str(item.get("status_desc") or item.get("statusDesc") or "")[:1000]
-            with service_atomic():
-                finished = status in ("done", "fail")
-                AxisSent.objects.filter(pk=sent.pk).update(hub_status=status, hub_status_desc=desc,
-                                                           reconciled_at=timezone.now() if finished else None)
-                if status == "fail":
-                    counts["failed"] += 1
-                    message = M.RECIPIENT_REFUSED(peer=peer.code, desc=desc or status)
-                    dispatch_record_failure(dispatch_id=sent.dispatch_id, error=message, permanent=True,
-                                            actor_name=peer.code, reopen_delivered=True,
-                                            notify_text=message)
-                elif status == "done":
-                    counts["done"] += 1
+    for sent, status, desc in _changed_statuses(peer, client, senders, counts, dispatch__isnull=False):
+        with service_atomic():
+            finished = status in ("done", "fail")
+            AxisSent.objects.filter(pk=sent.pk).update(hub_status=status, hub_status_desc=desc,
+                                                       reconciled_at=timezone.now() if finished else None)
+            if status == "fail":
+                counts["failed"] += 1
+                message = M.RECIPIENT_REFUSED(peer=peer.code, desc=desc or status)
+                dispatch_record_failure(dispatch_id=sent.dispatch_id, error=message, permanent=True,
+                                        actor_name=peer.code, reopen_delivered=True,
+                                        notify_text=message)
+            elif status == "done":
+                counts["done"] += 1
     _reconcile_relays(peer, client, counts)
     Peer.objects.filter(pk=peer.pk).update(reconciled_at=timezone.now())
     return counts
@@ -188,24 +194,16 @@ def _reconcile_relays(peer: Peer, client, counts: dict) -> None:
 
     senders = set(AxisSent.objects.filter(peer=peer, hub_item__isnull=False, reconciled_at__isnull=True,
                                           message_type="edoc").values_list("hub_item__from_code", flat=True))
-    for code in senders:
-        for item in client.sent_list(message_type="edoc", from_code=code):
-            doc_id = str(item.get("docId") or item.get("DocId") or "")
-            status = str(item.get("status") or "").lower()
-            sent = AxisSent.objects.filter(peer=peer, doc_id=doc_id, hub_item__isnull=False).first()
-            if sent is None or status == sent.hub_status:
-                continue
-            counts["checked"] += 1
-            desc = str(item.get("status_desc") or item.get("statusDesc") or "")[:1000]
-            with service_atomic():
-                AxisSent.objects.filter(pk=sent.pk).update(
-                    hub_status=status, hub_status_desc=desc,
-                    reconciled_at=timezone.now() if status in ("done", "fail") else None)
-                if status == "fail":
-                    counts["failed"] += 1
-                    HubItem.objects.filter(pk=sent.hub_item_id).update(
-                        state=HubItemState.FAIL,
-                        **HubItem.status_fields(M.RECIPIENT_REFUSED(peer=peer.code, desc=desc or status)))
-                elif status == "done":
-                    counts["done"] += 1
+    for sent, status, desc in _changed_statuses(peer, client, senders, counts, hub_item__isnull=False):
+        with service_atomic():
+            AxisSent.objects.filter(pk=sent.pk).update(
+                hub_status=status, hub_status_desc=desc,
+                reconciled_at=timezone.now() if status in ("done", "fail") else None)
+            if status == "fail":
+                counts["failed"] += 1
+                HubItem.objects.filter(pk=sent.hub_item_id).update(
+                    state=HubItemState.FAIL,
+                    **HubItem.status_fields(M.RECIPIENT_REFUSED(peer=peer.code, desc=desc or status)))
+            elif status == "done":
+                counts["done"] += 1
 
