@@ -84,6 +84,7 @@ EXTENSION_GRANTED = define("documents.notify.extension_granted",
                            gettext_noop("Extension granted until %(date)s: %(subject)s"))
 EXTENSION_REFUSED = define("documents.notify.extension_refused",
                            gettext_noop("Extension refused (%(note)s): %(subject)s"))
+EXTENSION_ASSIGNEE_REMOVED = define("documents.extension.assignee_removed", gettext_noop("Assignee removed"))
 ASSIGNEE_REMOVED = define("documents.notify.assignee_removed",
                           gettext_noop("You were removed from: %(subject)s (%(reason)s)"))
 

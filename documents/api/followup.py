@@ -161,12 +161,14 @@ class ChaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
 class ExtensionSerializer(serializers.ModelSerializer):
     handler_role = serializers.CharField(source="assignment.role", read_only=True)
+    # the decider's words as written, or the portal's own note in the language of Accept-Language
+    decision_note = serializers.CharField(source="decision_note_display", read_only=True)
 
     class Meta:
         model = DeadlineExtension
         fields = ["id", "incoming", "assignment", "handler_role", "requested_by", "requested_at", "reason",
                   "old_deadline", "requested_deadline", "state", "decided_by", "decided_at", "new_deadline",
-                  "decision_note"]
+                  "decision_note", "decision_note_code"]
         read_only_fields = fields
 
 

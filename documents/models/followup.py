@@ -69,6 +69,16 @@ class DeadlineExtension(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     new_deadline = models.DateField(_("granted deadline"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    # The portal's own decision note ("Assignee removed") as a code (egov.core.messages), read in
+    # the reader's language; blank for the decider's own words.
+    decision_note_code = models.CharField(_("decision note code"), max_length=80, blank=True)
+    decision_note_params = models.JSONField(_("decision note parameters"), default=dict, blank=True)
+
+    @property
+    def decision_note_display(self) -> str:
+        from egov.core.messages import render
+
+        return render(self.decision_note_code, self.decision_note_params, fallback=self.decision_note)
 
     class Meta:
         ordering = ["incoming", "requested_at", "pk"]

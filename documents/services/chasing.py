@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from egov.core.audit import audit_record
 from egov.core.db import service
 from egov.core.errors import InvalidInput, NotFoundError, PermissionDeniedError, StateError
-from egov.core.messages import Label
+from egov.core.messages import Label, message_fields
 from egov.core.notifications import notification_send
 from egov.core.text import actor_display
 from units.choices import Role
@@ -182,9 +182,10 @@ def assignee_remove(*, assignment: IncomingAssignment, acting_user, reason: str)
         raise InvalidInput(_("Give the reason for the removal."), field="reason")
     a.is_active, a.removed_at, a.removed_by, a.removed_reason = False, timezone.now(), acting_user, reason.strip()[:500]
     a.save(update_fields=["is_active", "removed_at", "removed_by", "removed_reason"])
+    removed = message_fields(M.EXTENSION_ASSIGNEE_REMOVED())
     DeadlineExtension.objects.filter(assignment=a, state=ExtensionState.PENDING).update(
         state=ExtensionState.REFUSED, decided_by=acting_user, decided_at=a.removed_at,
-        decision_note=_("Assignee removed"))
+        decision_note=removed["text"], decision_note_code=removed["code"], decision_note_params=removed["params"])
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.ASSIGNEE_REMOVED, obj=rec,
                  details={"assignment": a.pk, "user": a.user_id, "role": a.role, "reason": a.removed_reason})
     _notify([a.user_id], rec=rec, kind=NotificationKind.ASSIGNEE_REMOVED,

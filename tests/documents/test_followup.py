@@ -3,6 +3,7 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.utils import translation
 
 from documents.choices import ExtensionState, IncomingStatus
 from documents.models import Chase, IncomingAssignment, IncomingRecord
@@ -139,9 +140,18 @@ def test_removing_a_wrong_assignee_keeps_the_row(province, assigned):
         assignee_remove(assignment=main_a, acting_user=leader, reason="nhầm")
     with pytest.raises(PermissionDeniedError):
         assignee_remove(assignment=a, acting_user=province.clerk(commune), reason="nhầm")
+    pending = extension_request(incoming=assigned, acting_user=co, deadline=TODAY + datetime.timedelta(days=20),
+                                reason="Cần thêm thời gian")
     assignee_remove(assignment=a, acting_user=leader, reason="Giao nhầm người")
     a.refresh_from_db()
     assert not a.is_active and a.removed_by == leader and a.removed_reason == "Giao nhầm người"
+    # the pending extension is refused with the portal's own note, read in the reader's language
+    pending.refresh_from_db()
+    assert pending.state == ExtensionState.REFUSED and pending.decision_note_code == "documents.extension.assignee_removed"
+    with translation.override("en"):
+        assert pending.decision_note_display == "Assignee removed"
+    with translation.override("vi"):
+        assert pending.decision_note_display == pending.decision_note != "Assignee removed"
     assert Notification.objects.filter(user=co, kind="incoming.unassigned").exists()
     with pytest.raises(InvalidInput):  # no longer a handler
         chase_send(incoming=assigned, acting_user=leader, kind="reminder", target=co)

@@ -561,3 +561,17 @@ def test_directory_sync_is_incremental_idempotent_and_keeps_history(province):
     province_group = {u.code for u in recipients_expand(groups=["province"], owner_unit=province.snv)}
     assert province_group and all(Unit.objects.get(code=c).is_local for c in province_group)
     assert "000.00.00.G01" not in province_group
+
+
+def test_the_hubs_history_notes_read_in_the_readers_language(system_c):
+    """Issue 15: the unit history the hub writes ("Hosted by hub system …") is a code, not a sentence."""
+    from django.utils import translation
+
+    from units.models import UnitChange
+
+    change = UnitChange.objects.get(unit__code=G22, action="create")
+    assert (change.note_code, change.note_params) == ("units.note.hosted_by_hub", {"id": "sys-c"})
+    with translation.override("en"):
+        assert change.note_display == "Hosted by hub system sys-c"
+    with translation.override("vi"):
+        assert change.note_display == change.note != "Hosted by hub system sys-c"

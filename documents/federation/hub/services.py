@@ -31,6 +31,7 @@ from documents.services.dispatches import dispatch_delivered, dispatch_record_fa
 from egov.core.audit import audit_record
 from egov.core.db import service, service_atomic
 from egov.core.errors import InvalidInput, NotFoundError, StateError
+from units import messages as UM
 from units.choices import UnitKind
 from units.models import Unit
 from units.services import unit_create
@@ -92,15 +93,14 @@ def hub_system_create(*, name: str, agencies: list[str], system_id: str = "", ac
         unit = Unit.objects.filter(code=agency).first()
         if unit is None:
             unit_create(code=agency, name=f"{name} ({agency})", short_name=agency, kind=UnitKind.OTHER,
-                        is_local=False, peer_ref=code, actor=actor, note=_("Hosted by hub system %(id)s")
-                        % {"id": system_id})
+                        is_local=False, peer_ref=code, actor=actor, note=UM.HOSTED_BY_HUB(id=system_id))
         elif unit.is_local:
             raise InvalidInput(_("%(code)s is a local unit of this portal.") % {"code": agency}, field="agency")
         elif unit.peer_ref != code:
             from units.services import unit_update
 
             Unit.objects.filter(pk=unit.pk).update(peer_ref=code)  # hosting moves to the new system
-            unit_update(unit=unit, actor=actor, note=_("Now hosted by hub system %(id)s") % {"id": system_id})
+            unit_update(unit=unit, actor=actor, note=UM.NOW_HOSTED_BY_HUB(id=system_id))
     audit_record(actor=actor, unit=None, verb=AuditVerb.HUB_SYSTEM_CREATED, obj=system,
                  details={"system_id": system_id, "agencies": agencies})
     return system, secret
@@ -146,11 +146,11 @@ def hub_agency_register(*, system: Peer, code: str, name: str, delete: bool = Fa
             raise HubRefusal("403", f"the agency {code!r} is not hosted by system {system.system_id!r}")
         if unit.valid_to is None:
             unit_dissolve(unit=unit, effective_date=timezone.localdate(),
-                          note=_("Removed by hub system %(id)s") % {"id": system.system_id})
+                          note=UM.REMOVED_BY_HUB(id=system.system_id))
         return {"code": code, "deleted": True}
     if unit is None:
         unit_create(code=code, name=name[:255] or code, short_name=code, kind=UnitKind.OTHER, is_local=False,
-                    peer_ref=system.code, note=_("Registered by hub system %(id)s") % {"id": system.system_id})
+                    peer_ref=system.code, note=UM.REGISTERED_BY_HUB(id=system.system_id))
     elif unit.is_local or unit.peer_ref != system.code:
         raise HubRefusal("409", f"the agency {code!r} is already in the directory, not hosted by this system")
     return {"code": code, "registered": True}
