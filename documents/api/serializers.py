@@ -243,5 +243,12 @@ class RegisterExportInput(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     file_format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
 
+    def validate(self, attrs):
+        # A query string's empty value would otherwise fall back to the default: the schema's enum
+        # has no empty member, so "file_format=" is refused like any other unknown format.
+        if hasattr(self.initial_data, "getlist") and "" in self.initial_data.getlist("file_format"):
+            raise serializers.ValidationError({"file_format": [_("Choose csv or xlsx.")]})
+        return attrs
+
 
 BinaryResponse = OpenApiTypes.BINARY
