@@ -67,7 +67,7 @@ def operations_alerts(*, now=None) -> int:
         for crl in RevocationList.objects.filter(next_update__lt=now):
             if _already(NotificationKind.CRL_STALE, "signatures.revocationlist", crl.pk, since=crl.next_update):
                 continue
-            text = M.CRL_STALE(crl=str(crl)[:300], date=timezone.localtime(crl.next_update).strftime("%d/%m/%Y %H:%M"))
+            text = M.CRL_STALE(crl=str(crl)[:300], date=crl.next_update)  # a date parameter: shown per reader
             notes += [Note(user_id=u, unit_id=unit_id, kind=NotificationKind.CRL_STALE, text=text,
                            object_type="signatures.revocationlist", object_id=crl.pk) for unit_id, u in admins]
         oldest = (Dispatch.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING,
