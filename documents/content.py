@@ -107,9 +107,14 @@ def active_content(head: bytes) -> str | None:
 _PDF_ACTIONS = {"/JavaScript": "PDF JavaScript", "/Launch": "PDF Launch action", "/ImportData": "PDF ImportData action",
                 "/SubmitForm": "PDF SubmitForm action", "/RichMedia": "PDF RichMedia"}
 _PDF_KEYS = {"/JS": "PDF JavaScript", "/XFA": "PDF XFA form", "/RichMediaContent": "PDF RichMedia"}
-# If the file cannot be parsed, its raw bytes are searched for the same names (a PDF whose
-# objects are hidden in a stream nobody can read is not given the benefit of the doubt).
-_PDF_RAW = re.compile(rb"/(JavaScript|JS|Launch|ImportData|SubmitForm|RichMedia|XFA)(?![A-Za-z0-9])")
+# If the file cannot be parsed, its raw bytes are searched for the same names written as PDF
+# syntax writes them — an action type after /S, /JS or /XFA followed by its value, a RichMedia
+# subtype, a JavaScript name tree — so that random bytes (a compressed stream of a damaged file)
+# do not read as an action by chance.
+_REF = rb"\d+\s+\d+\s+R"
+_PDF_RAW = re.compile(rb"/S\s*/(JavaScript|Launch|ImportData|SubmitForm)(?![A-Za-z0-9])"
+                      rb"|/(JS)\s*(?:\(|<|" + _REF + rb")|/(XFA)\s*(?:\[|" + _REF + rb")"
+                      rb"|/Subtype\s*/(RichMedia)(?![A-Za-z0-9])|/Names\s*<<[^>]{0,200}/(JavaScript)\s*" + _REF)
 PDF_MAX_OBJECTS = 500_000
 
 
@@ -182,8 +187,8 @@ def pdf_active_content(data: bytes) -> str | None:
         found = _PDF_RAW.search(data)
         if found is None:
             return None
-        name = "/" + found.group(1).decode()
-        return _PDF_KEYS.get(name) or _PDF_ACTIONS.get(name)
+        name = "/" + next(g for g in found.groups() if g).decode()
+        return _PDF_KEYS.get(name) or _PDF_ACTIONS.get(name) or "PDF JavaScript"
 
 
 def file_active_content(data: bytes) -> str | None:

@@ -53,16 +53,30 @@ def live_worker(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         worker = WorkerProcess(concurrency=2, extra_env={"DJANGO_SETTINGS_MODULE": "egov.settings.test"}).start()
+    _STARTED_WORKERS.append(worker)
     yield worker
+    _STARTED_WORKERS.remove(worker)
     worker.stop()
+
+
+_STARTED_WORKERS: list = []  # the session's live worker, once a test has started it
 
 
 @pytest.fixture(autouse=True)
 def _live_worker_idle_before_flush(request):
-    """A test that used the live worker leaves it idle before its database is flushed (teardown deadlock)."""
+    """
+    Once the session's live worker runs, it also takes the tasks of tests that did not ask for it
+    (a send enqueues its deliveries): a test whose database is flushed afterwards (transactional
+    tests, live servers) waits until the worker is idle, else the flush's TRUNCATE deadlocks with a
+    follow-up task.
+    """
     yield
-    if "live_worker" in request.fixturenames:
-        request.getfixturevalue("live_worker").wait_idle(timeout=60)
+    marker = request.node.get_closest_marker("django_db")
+    flushed = (marker is not None and marker.kwargs.get("transaction")) or \
+        {"transactional_db", "live_server", "live_worker"} & set(request.fixturenames)
+    if flushed:
+        for worker in list(_STARTED_WORKERS):
+            worker.wait_idle(timeout=60)
 
 
 def run_manage(*args: str, timeout: float = 300, env: dict | None = None):

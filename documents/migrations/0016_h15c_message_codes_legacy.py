@@ -16,22 +16,6 @@ DMY = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 DATE_PARAMS = ("date", "due")
 
 
-def _parse_rows(model, text_field, code_field, params_field, codes, legacy_parse):
-    changed = []
-    rows = model.objects.filter(**{code_field: ""}).exclude(**{text_field: ""}).only("pk", text_field)
-    for row in rows.iterator(chunk_size=BATCH):
-        found = legacy_parse(getattr(row, text_field), codes)
-        if found:
-            setattr(row, code_field, found[0])
-            setattr(row, params_field, found[1])
-            changed.append(row)
-        if len(changed) >= BATCH:
-            model.objects.bulk_update(changed, [code_field, params_field])
-            changed = []
-    if changed:
-        model.objects.bulk_update(changed, [code_field, params_field])
-
-
 def _as_date(value):
     m = DMY.fullmatch(value) if isinstance(value, str) else None
     if not m:
@@ -60,13 +44,13 @@ def _dates(model, code_field, params_field):
 
 def forwards(apps, schema_editor):
     from documents import messages as M
-    from egov.core.messages import legacy_parse
+    from egov.core.messages import legacy_fill
 
-    _parse_rows(apps.get_model("documents", "HandlingNote"), "text", "text_code", "text_params",
-                [M.NOTE_ANSWERED_BY.code], legacy_parse)
-    _parse_rows(apps.get_model("documents", "DispatchEvent"), "note", "note_code", "note_params",
+    legacy_fill(apps.get_model("documents", "HandlingNote"), "text", "text_code", "text_params",
+                [M.NOTE_ANSWERED_BY.code])
+    legacy_fill(apps.get_model("documents", "DispatchEvent"), "note", "note_code", "note_params",
                 [M.NOTE_ATTEMPT.code, M.NOTE_STORED_AS.code, M.NOTE_FETCHED_BY.code, M.NOTE_TAKEN_BY.code,
-                 M.NOTE_REFUSED_BY.code], legacy_parse)
+                 M.NOTE_REFUSED_BY.code])
     _dates(apps.get_model("egov", "Notification"), "message_code", "message_params")
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 __all__ = ["Msg", "Label", "MessageDef", "define", "define_choices", "render", "to_params", "message_fields",
-           "render_in"]
+           "render_in", "legacy_fill"]
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,27 @@ def message_fields(text, *, language: str | None = None, limit: int = 500) -> di
 def load(module: str) -> None:
     """Import an app's messages module (from its AppConfig.ready)."""
     importlib.import_module(module)
+
+
+def legacy_fill(model, text_field: str, code_field: str, params_field: str, codes, *, batch: int = 2000) -> int:
+    """
+    For the data migrations: give the rows of ``model`` that have no code yet and whose text reads
+    as one of ``codes`` (``legacy_parse``) their code and parameters, in batches; returns how many.
+    """
+    changed, count = [], 0
+    rows = model.objects.filter(**{code_field: ""}).exclude(**{text_field: ""}).only("pk", text_field)
+    for row in rows.iterator(chunk_size=batch):
+        found = legacy_parse(getattr(row, text_field), codes)
+        if found:
+            setattr(row, code_field, found[0])
+            setattr(row, params_field, found[1])
+            changed.append(row)
+        if len(changed) >= batch:
+            model.objects.bulk_update(changed, [code_field, params_field])
+            count, changed = count + len(changed), []
+    if changed:
+        model.objects.bulk_update(changed, [code_field, params_field])
+    return count + len(changed)
 
 
 def legacy_parse(text: str, codes, languages=("vi", "en")):

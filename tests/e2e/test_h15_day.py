@@ -31,10 +31,15 @@ PHONE = {"width": 390, "height": 844}
 def _deliver(doc, units, clerk):
     from documents.services import deliver_local_batch, document_send
 
+    from egov.devtools.workers import wait_until
+
     document_send(document=doc, acting_user=clerk, units=units)
     ids = list(Dispatch.objects.filter(document=doc).values_list("pk", flat=True))
     for i in range(0, len(ids), 200):
         deliver_local_batch(dispatch_ids=ids[i:i + 200])
+    # a live worker started by an earlier test may hold some of them: wait for every delivery
+    assert wait_until(lambda: IncomingRecord.objects.filter(document=doc).count() == len(ids), timeout=60,
+                      interval=0.2)
 
 
 def early_morning_yesterday() -> datetime.datetime:

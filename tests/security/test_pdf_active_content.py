@@ -180,3 +180,15 @@ def test_a_scan_with_javascript_is_refused():
     with pytest.raises(InvalidInput) as exc:
         scan_check(OPEN_JS)
     assert exc.value.code == "active_content" and exc.value.field == "scan"
+
+
+def test_a_damaged_pdf_is_searched_as_pdf_syntax_not_for_stray_bytes():
+    """A file pypdf cannot read: its bytes are searched for the names as PDF writes them."""
+    import os
+
+    noise = b"%PDF-1.4\n" + b"xx/JS/JavaScript/Launch/XFA yy" + os.urandom(200_000) + b"\n%%EOF\n"
+    assert pdf_active_content(noise) is None  # stray names, not actions (as in the live tests' PDFs)
+    broken = b"%PDF-1.4\n" + os.urandom(5000) + b"\n1 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj"
+    assert pdf_active_content(broken) == "PDF JavaScript"
+    broken = b"%PDF-1.4\n" + os.urandom(5000) + b"\n1 0 obj << /OpenAction << /S /Launch /F (a.exe) >> >> endobj"
+    assert pdf_active_content(broken) == "PDF Launch action"
