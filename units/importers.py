@@ -199,7 +199,10 @@ def units_import_csv(source, *, actor=None, dry_run: bool = False) -> ImportRepo
                     report.updated += 1
             elif not p.get("_changed"):
                 report.unchanged += 1
-        unit_tree_rebuild()
+        try:
+            unit_tree_rebuild()
+        except ValidationError as exc:  # e.g. two new units each the other's parent: nothing is written
+            raise ImportFailed(list(exc.messages)) from None
         from .services import _record  # history row for units first seen in this import
 
         for code, p in parsed.items():

@@ -55,6 +55,21 @@ def test_the_regressions_are_real_findings():
     assert _same("é", "é") and not _same("\xff" * 4, "abcd")
 
 
+@pytest.mark.django_db
+def test_a_csv_whose_new_units_are_each_others_parent_is_refused_cleanly():
+    """Fuzzing finding (csv_import, CI): two new units each the other's parent made the tree
+    rebuild raise a bare ValidationError; it is now ImportFailed with the reason, nothing written."""
+    import io
+
+    from units.importers import ImportFailed, units_import_csv
+    from units.models import Unit
+
+    data = (FUZZ / "regressions" / "csv_import" / "units-parent-cycle").read_bytes()
+    with pytest.raises(ImportFailed) as exc:
+        units_import_csv(io.BytesIO(data[1:]), dry_run=False)
+    assert exc.value.errors and not Unit.objects.filter(code__in=["000.00.00.H41", "000.00.02.H41"]).exists()
+
+
 def test_axis_non_ascii_hash_header_is_refused_not_a_500(client, province):
     """Fuzzing finding (axis_auth): a non-ASCII XroadVnpt-hash-header made hmac.compare_digest
     raise TypeError (a 500); it is now a plain 401 refusal."""
