@@ -98,8 +98,11 @@ def operations_alerts_task() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=2,
              retry_backoff_max=120, retry_jitter=True, max_retries=8)
-def search_index_task(document_ids: list[int]) -> int:
-    """Extract the files' text (once) and rebuild the search entries of these documents."""
+def search_index_task(document_ids: list[int], dispatch_ids: list[int] | None = None) -> int:
+    """
+    Extract the files' text (once) and rebuild the search entries of these documents; with
+    ``dispatch_ids`` (a delivery batch) only the entries of those dispatches' records.
+    """
     from .services.search import search_index_document
 
-    return sum(search_index_document(document_id=pk) for pk in document_ids)
+    return sum(search_index_document(document_id=pk, dispatch_ids=dispatch_ids) for pk in document_ids)

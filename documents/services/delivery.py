@@ -141,7 +141,8 @@ def _deliver_rows(rows: list[dict]) -> int:
          "deadline": docs[r["document_id"]].due_date, "search_text": docs[r["document_id"]].search_text}
         for r in rows])
     dispatches_delivered_in_bulk(rows=rows, now=now)
-    search_index_enqueue(docs)  # each recipient finds the document in its own search (after commit)
+    # Each recipient finds the document in its own search (after commit): this batch's records only.
+    search_index_enqueue(docs, dispatch_ids=[r["pk"] for r in rows])
     # Notify the recipients' clerks: one query for all of them.
     by_unit = defaultdict(list)
     for r in rows:

@@ -166,12 +166,18 @@ def search_tokens(unit_id: int, text: str, *, distinct: bool = False, limit: int
     return " ".join(prefix + w for w in words)
 
 
-def _meta_text(doc: Document, rec: IncomingRecord | None) -> str:
+def _meta_text(doc: Document) -> str:
+    """The document's own searchable metadata (the same for every unit that finds it)."""
     parts = [doc.subject, doc.number_notation, doc.notation, doc.signer_name, doc.owner_unit.name,
              doc.owner_unit.short_name, doc.get_doc_type_display(), doc.type_name_vi, doc.document_id]
-    if rec is not None and rec.incoming_number:
-        parts.append(f"so den {rec.incoming_number}")
     return " ".join(str(p) for p in parts if p)
+
+
+def _record_words(incoming_number) -> list[str]:
+    """The words only one recipient's entry has: its incoming number."""
+    if not incoming_number:
+        return []
+    return _words(f"so den {incoming_number}")
 
 
 def _content_text(doc: Document) -> str:
@@ -180,11 +186,19 @@ def _content_text(doc: Document) -> str:
     return "\n".join([doc.content or "", *texts])
 
 
-def search_index_document(*, document_id: int) -> int:
+def search_index_document(*, document_id: int, dispatch_ids=None) -> int:
     """
     (Re)build the search entries of one document: its owner unit's and every recipient unit's
     that holds a record of it. Files without extracted text are extracted first. Idempotent.
     Returns the number of entries written.
+
+    With ``dispatch_ids`` (a delivery batch), only the records of those dispatches are indexed:
+    the owner's entry and the earlier batches' entries are left as they are, so that a
+    province-wide send delivered in several batches indexes each recipient once, not each
+    batch's predecessors again.
+
+    The document's words are computed once; each entry differs only by its unit prefix (and a
+    record's incoming number). On PostgreSQL all vectors are written by one statement.
     """
     doc = Document.objects.select_related("owner_unit").filter(pk=document_id).first()
     if doc is None:
@@ -192,58 +206,110 @@ def search_index_document(*, document_id: int) -> int:
     for att in doc.attachments.filter(text__isnull=True, destroyed_at__isnull=True):
         attachment_text_extract(attachment=att)
     content_words = list(dict.fromkeys(_words(_content_text(doc))))[:settings.SEARCH_INDEX_MAX_WORDS]
-    content = " ".join(content_words)
-    records = list(IncomingRecord.objects.filter(document=doc).exclude(status="cancelled"))
-    targets = [(doc.owner_unit_id, None, doc.issued_at or doc.created_at)]
-    targets += [(r.unit_id, r, r.arrived_at) for r in records]
+    meta_words = _words(_meta_text(doc))
+    records = IncomingRecord.objects.filter(document=doc).exclude(status="cancelled")
+    partial = dispatch_ids is not None
+    if partial:
+        records = records.filter(dispatch_id__in=list(dispatch_ids))
+        targets = []
+    else:
+        targets = [(doc.owner_unit_id, None, doc.issued_at or doc.created_at, [])]
+    targets += [(unit_id, pk, at, _record_words(number))
+                for pk, unit_id, at, number in records.values_list("pk", "unit_id", "arrived_at", "incoming_number")]
+    if not targets:
+        return 0
     with transaction.atomic():
-        existing = {(e.unit_id, e.incoming_id): e for e in SearchEntry.objects.filter(document=doc)}
-        missing = [SearchEntry(unit_id=unit_id, document=doc, incoming=rec, at=at)
-                   for unit_id, rec, at in targets if (unit_id, rec.pk if rec else None) not in existing]
-        for entry in SearchEntry.objects.bulk_create(missing, batch_size=500):  # one statement for a fan-out
-            existing[(entry.unit_id, entry.incoming_id)] = entry
-        keep = set()
-        rows = []
-        for unit_id, rec, at in targets:
-            entry = existing[(unit_id, rec.pk if rec else None)]
-            if entry.at != at:
-                SearchEntry.objects.filter(pk=entry.pk).update(at=at, indexed_at=timezone.now())
-            keep.add(entry.pk)
-            prefix = f"u{unit_id}x"
-            meta = search_tokens(unit_id, _meta_text(doc, rec))
-            body = " ".join(prefix + w for w in content_words) if content else ""
-            rows.append((entry.pk, meta, body))
-        stale = [e.pk for e in existing.values() if e.pk not in keep]
-        _write_vectors(rows, stale)
+        entries = SearchEntry.objects.filter(document=doc)
+        if partial:
+            entries = entries.filter(incoming__in=[inc for _u, inc, _at, _x in targets])
+        existing = {(unit_id, inc): pk for pk, unit_id, inc in entries.values_list("pk", "unit_id", "incoming_id")}
+        new = [t for t in targets if t[:2] not in existing]
+        old = [(existing[t[:2]], *t) for t in targets if t[:2] in existing]
+        stale = [] if partial else sorted(set(existing.values()) - {pk for pk, *_t in old})
+        _write_entries(doc, new, old, meta_words, content_words, stale)
         if stale:
             SearchEntry.objects.filter(pk__in=stale).delete()
-    return len(rows)
+    return len(targets)
 
 
-def _write_vectors(rows: list[tuple[int, str, str]], stale: list[int]) -> None:
+# The vectors of one entry, from its unit's prefix (``v.prefix``), its metadata tokens (``v.meta``)
+# and the document's content words (``c.words``, sent once for all entries).
+_PG_META_TSV = "to_tsvector('simple', v.meta)"
+_PG_TSV = ("setweight(to_tsvector('simple', v.meta), 'A') || to_tsvector('simple', "
+           "coalesce((SELECT string_agg(v.prefix || w.word, ' ' ORDER BY w.n) "
+           "FROM unnest(c.words) WITH ORDINALITY AS w(word, n)), ''))")
+
+
+def _write_entries(doc: Document, new: list[tuple], old: list[tuple], meta_words: list[str],
+                   content_words: list[str], stale: list[int]) -> None:
+    """
+    Write the entries: ``new`` as (unit, incoming, at, extra words), ``old`` as (pk, unit, …).
+    Each entry's tokens are its unit's prefix on the document's words: the metadata
+    (``meta_tsv``) and all of them (``tsv``).
+    """
+    def meta(unit_id, extra):
+        prefix = f"u{unit_id}x"
+        return " ".join(prefix + w for w in (*meta_words, *extra))
+
+    if connection.vendor == "postgresql":
+        # One statement for the new entries and one for the existing ones (a province-wide send
+        # made 452 UPDATE round trips and built 452 model instances before).
+        with connection.cursor() as cur:
+            if new:
+                # A concurrent run for the same document may have made some: theirs are kept.
+                cur.execute(
+                    "WITH c AS (SELECT %s::text[] AS words) "
+                    "INSERT INTO documents_searchentry (unit_id, document_id, incoming_id, at, indexed_at, meta_tsv, tsv) "
+                    f"SELECT v.unit_id, %s, v.incoming_id, v.at, now(), {_PG_META_TSV}, {_PG_TSV} "
+                    "FROM c, unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
+                    "AS v(unit_id, incoming_id, prefix, meta, at) ON CONFLICT DO NOTHING",
+                    [content_words, doc.pk, [u for u, *_r in new], [inc for _u, inc, *_r in new],
+                     [f"u{u}x" for u, *_r in new], [meta(u, extra) for u, _i, _at, extra in new],
+                     [at for _u, _i, at, _x in new]])
+            if old:
+                cur.execute(
+                    "WITH c AS (SELECT %s::text[] AS words) "
+                    f"UPDATE documents_searchentry e SET at = v.at, indexed_at = now(), meta_tsv = {_PG_META_TSV}, "
+                    f"tsv = {_PG_TSV} "
+                    "FROM c, unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS v(id, prefix, meta, at) "
+                    "WHERE e.id = v.id",
+                    [content_words, [pk for pk, *_r in old], [f"u{u}x" for _pk, u, *_r in old],
+                     [meta(u, extra) for _pk, u, _i, _at, extra in old], [at for _pk, _u, _i, at, _x in old]])
+        return
+    # SQLite (development): the rows through the ORM, the tokens into the FTS5 table.
+    if new:
+        SearchEntry.objects.bulk_create([SearchEntry(unit_id=u, document=doc, incoming_id=inc, at=at)
+                                         for u, inc, at, _x in new], batch_size=500, ignore_conflicts=True)
+        made = dict(((u, inc), pk) for pk, u, inc in SearchEntry.objects.filter(document=doc).values_list(
+            "pk", "unit_id", "incoming_id"))
+        old = old + [(made[(u, inc)], u, inc, at, extra) for u, inc, at, extra in new]
+    content = " ".join(content_words)
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.executemany(
-                "UPDATE documents_searchentry SET "
-                "meta_tsv = to_tsvector('simple', %s), "
-                "tsv = setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s) WHERE id = %s",
-                [(meta, meta, body, pk) for pk, meta, body in rows])
-        elif connection.vendor == "sqlite":
-            if stale:
-                cur.execute(f"DELETE FROM documents_searchentry_fts WHERE rowid IN ({','.join('%s' for _ in stale)})",
-                            stale)
-            cur.executemany("INSERT OR REPLACE INTO documents_searchentry_fts(rowid, meta, body) VALUES (%s, %s, %s)",
-                            rows)
+        cur.executemany("UPDATE documents_searchentry SET at = %s, indexed_at = %s WHERE id = %s",
+                        [(at, timezone.now(), pk) for pk, _u, _i, at, _x in old])
+        if stale:
+            cur.execute(f"DELETE FROM documents_searchentry_fts WHERE rowid IN ({','.join('%s' for _ in stale)})",
+                        stale)
+        cur.executemany("INSERT OR REPLACE INTO documents_searchentry_fts(rowid, meta, body) VALUES (%s, %s, %s)",
+                        [(pk, meta(u, extra), " ".join(f"u{u}x" + w for w in content_words) if content else "")
+                         for pk, u, _i, _at, extra in old])
 
 
-def search_index_enqueue(document_ids) -> None:
-    """Index these documents in the background once the caller's transaction commits."""
+def search_index_enqueue(document_ids, *, dispatch_ids=None) -> None:
+    """
+    Index these documents in the background once the caller's transaction commits; with
+    ``dispatch_ids`` (a delivery batch), only those dispatches' records.
+    """
     ids = sorted({int(i) for i in document_ids})
     if not ids:
         return
     from ..tasks import search_index_task
 
-    transaction.on_commit(lambda: search_index_task.delay(ids), robust=True)
+    if dispatch_ids is None:
+        transaction.on_commit(lambda: search_index_task.delay(ids), robust=True)
+    else:
+        only = sorted({int(i) for i in dispatch_ids})
+        transaction.on_commit(lambda: search_index_task.delay(ids, dispatch_ids=only), robust=True)
 
 
 # --- query ---------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from .. import messages as M
 from ..models import Dispatch, Document, HandlingNote, IncomingAssignment, IncomingRead, IncomingRecord
 from .dispatches import status_emit
 from .registers import register_allocate
+from .search import search_index_enqueue
 
 __all__ = [
     "incoming_accept",
@@ -84,6 +85,7 @@ def incoming_accept(*, incoming: IncomingRecord, acting_user) -> IncomingRecord:
     rec.register, rec.incoming_number = register, number
     rec.status, rec.accepted_at, rec.accepted_by = IncomingStatus.ACCEPTED, now, acting_user
     rec.save(update_fields=["register", "incoming_number", "status", "accepted_at", "accepted_by"])
+    search_index_enqueue([rec.document_id], dispatch_ids=[rec.dispatch_id])  # "số đến 12" finds it
     status_emit(dispatch=rec.dispatch, code=StatusCode.ACCEPTED, acting_user=acting_user,
                 note=M.NOTE_INCOMING_NUMBER(n=number), at=now)
     audit_record(actor=acting_user, unit=rec.unit, verb=AuditVerb.INCOMING_ACCEPTED, obj=rec,

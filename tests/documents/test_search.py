@@ -173,3 +173,82 @@ def test_relevance_ranks_the_newest_window_of_matches(province, corpus, settings
     assert [e.document for e in _find(clerk, c0, "kien toan")] == [corpus["a"], corpus["b"]]
     # the window is the unit's: another unit's matches never take a place in it
     assert _find(province.clerk(c0), c0, "ngan sach") == []
+
+
+def _vectors(doc):
+    """Each entry's (unit, incoming, at, meta_tsv, tsv) as text, or the FTS5 row on SQLite."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT unit_id, incoming_id, at, meta_tsv::text, tsv::text FROM documents_searchentry "
+                        "WHERE document_id = %s ORDER BY unit_id, incoming_id", [doc.pk])
+        else:
+            cur.execute("SELECT e.unit_id, e.incoming_id, e.at, f.meta, f.body FROM documents_searchentry e "
+                        "JOIN documents_searchentry_fts f ON f.rowid = e.id WHERE e.document_id = %s "
+                        "ORDER BY e.unit_id, e.incoming_id", [doc.pk])
+        return cur.fetchall()
+
+
+def test_a_delivery_batch_indexes_only_its_own_records_and_matches_a_full_rebuild(province):
+    """
+    A send delivered in several batches indexes each recipient once (the earlier batches' entries
+    are not rewritten), and the result is the same as rebuilding the document's entries whole.
+    """
+    clerk = province.clerk(province.snv)
+    doc = _doc(province.snv, clerk, "Kế hoạch chuyển đổi số năm 2027",
+               pdf_with_text("Triển khai nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh."))
+    search_index_document(document_id=doc.pk)
+    owner_entry = SearchEntry.objects.get(document=doc)
+    with mock.patch.object(deliver_local_batch_task, "delay"):
+        dispatches = document_send(document=doc, acting_user=clerk, units=[*province.communes, province.district])
+    first, second = dispatches[:2], dispatches[2:]
+    deliver_local_batch(dispatch_ids=[d.pk for d in first])
+    assert search_index_task.run([doc.pk], dispatch_ids=[d.pk for d in first]) == 2  # not the owner's
+    written = {e.pk: e.indexed_at for e in SearchEntry.objects.filter(document=doc)}
+    assert len(written) == 3
+    deliver_local_batch(dispatch_ids=[d.pk for d in second])
+    assert search_index_task.run([doc.pk], dispatch_ids=[d.pk for d in second]) == 2
+    after = {e.pk: e.indexed_at for e in SearchEntry.objects.filter(document=doc)}
+    assert len(after) == 5
+    assert all(after[pk] == at for pk, at in written.items())  # the first batch was not indexed again
+    assert SearchEntry.objects.get(pk=owner_entry.pk).indexed_at == owner_entry.indexed_at
+    batched = _vectors(doc)
+    SearchEntry.objects.filter(document=doc).delete()
+    assert search_index_document(document_id=doc.pk) == 5
+    assert _vectors(doc) == batched
+    # The same vectors as the unit's tokens of the whole text would give (the formula before h17's batching).
+    from django.db import connection
+
+    from documents.services import search_tokens
+
+    if connection.vendor == "postgresql":
+        doc.refresh_from_db()
+        meta_text = " ".join(str(p) for p in (doc.subject, doc.number_notation, doc.notation, doc.signer_name,
+                                              doc.owner_unit.name, doc.owner_unit.short_name,
+                                              doc.get_doc_type_display(), doc.type_name_vi, doc.document_id) if p)
+        content = AttachmentText.objects.get(attachment__document=doc).text
+        with connection.cursor() as cur:
+            for unit_id, _inc, _at, meta_tsv, tsv in batched:
+                meta = search_tokens(unit_id, meta_text)
+                cur.execute("SELECT to_tsvector('simple', %s)::text, (setweight(to_tsvector('simple', %s), 'A') "
+                            "|| to_tsvector('simple', %s))::text",
+                            [meta, meta, search_tokens(unit_id, doc.content + "\n" + content, distinct=True)])
+                assert cur.fetchone() == (meta_tsv, tsv)
+    commune = province.district  # delivered in the second batch
+    assert [e.document for e in _find(province.clerk(commune), commune, "chia se du lieu")] == [doc]
+
+
+def test_an_accepted_record_is_found_by_its_incoming_number(province, corpus, django_capture_on_commit_callbacks):
+    """Accepting gives the record its incoming number; "số đến N" then finds it (it did not before)."""
+    c0 = province.communes[0]
+    clerk = province.clerk(c0)
+    rec = IncomingRecord.objects.get(unit=c0, document=corpus["b"])
+    with mock.patch.object(search_index_task, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            rec = incoming_accept(incoming=rec, acting_user=clerk)
+    delay.assert_called_once_with([corpus["b"].pk], dispatch_ids=[rec.dispatch_id])
+    query = f"số đến {rec.incoming_number}"
+    assert _find(clerk, c0, query) == []
+    search_index_task.run([corpus["b"].pk], dispatch_ids=[rec.dispatch_id])
+    assert [e.incoming_id for e in _find(clerk, c0, query)] == [rec.pk]
