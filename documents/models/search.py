@@ -52,7 +52,8 @@ class SearchEntry(models.Model):
     # unit-scoped tokens (a plain unit index would tempt the planner to scan the whole unit).
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+",
                              db_index=False)
-    document = models.ForeignKey(Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # documents_searchentry_doc (Meta) is its index
     incoming = models.OneToOneField(IncomingRecord, verbose_name=_("incoming document"), null=True, blank=True,
                                     on_delete=models.CASCADE, related_name="search_entry")
     at = models.DateTimeField(_("date"))
