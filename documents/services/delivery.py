@@ -37,7 +37,7 @@ from ..choices import AttachmentKind, AuditVerb, BusinessType, EventKind, Incomi
 from ..models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
 from ..transports import Transport
 from .search import search_index_enqueue
-from .dispatches import UNFINISHED, dispatches_delivered_in_bulk, dispatches_requeue_stuck
+from .dispatches import UNFINISHED, dispatches_delivered_in_bulk, dispatches_publish_failed, dispatches_requeue_stuck
 
 __all__ = ["LocalTransport", "enqueue_local_delivery", "deliver_local_batch", "delivery_batch_size"]
 
@@ -76,8 +76,18 @@ def enqueue_local_delivery(dispatch_ids: list[int]) -> None:
     size = delivery_batch_size(len(ids))
 
     def _publish():
-        for chunk in _chunks(ids, size):
-            deliver_local_batch_task.delay(chunk)
+        chunks = list(_chunks(ids, size))
+        for i, chunk in enumerate(chunks):
+            try:
+                deliver_local_batch_task.delay(chunk)
+            except Exception:  # noqa: BLE001 - the broker is down: the send stands, the sweeper publishes
+                # These (and the chunks not tried: the broker is gone for them too) are marked as
+                # never published, so that the first sweep once the broker is back takes them,
+                # without waiting for the queue to drain (h16: recovery within seconds).
+                unsent = [pk for c in chunks[i:] for pk in c]
+                log.warning("broker unavailable: %d dispatches left for the sweeper", len(unsent), exc_info=True)
+                dispatches_publish_failed(unsent)
+                return
 
     transaction.on_commit(_publish, robust=True)
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,7 @@ __all__ = [
     "backoff_seconds",
     "dispatches_create",
     "dispatches_delivered_in_bulk",
+    "dispatches_publish_failed",
     "dispatch_sending",
     "dispatch_delivered",
     "dispatch_record_failure",
@@ -270,6 +271,22 @@ def dispatches_claim(*, dispatch_ids: list[int], worker: str, now=None) -> int:
             f"SELECT id FROM {table} WHERE id IN ({placeholders}) AND state IN (%s, %s, %s){lock})",
             [worker[:255], now, *dispatch_ids, *UNFINISHED])
         return cur.rowcount
+
+
+def dispatches_publish_failed(dispatch_ids) -> int:
+    """
+    The messages of these dispatches could not be published (the broker is down): they are
+    marked as never enqueued (``enqueued_at`` empty) unless a worker already holds them, so that
+    the sweeper's first run once the broker is back re-enqueues them. Not a state change (no
+    event, no audit row): the dispatch stays pending. If the database is down too, the sweeper
+    still finds them as lost after DELIVERY_LOST_AFTER seconds.
+    """
+    ids = list(dispatch_ids)
+    try:
+        return Dispatch.objects.filter(pk__in=ids, claimed_by="", state__in=UNFINISHED).update(enqueued_at=None)
+    except DatabaseError:
+        log.warning("could not mark %d unpublished dispatches", len(ids), exc_info=True)
+        return 0
 
 
 def dispatches_requeue_stuck(*, now, remote: bool = False, limit: int | None = None,

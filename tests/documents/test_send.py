@@ -2,6 +2,7 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from documents.choices import DeliveryState, Secrecy
 from documents.models import Dispatch, DispatchEvent
@@ -134,4 +135,11 @@ def test_broker_down_does_not_fail_the_send(province, issued, django_capture_on_
     with mock.patch.object(deliver_local_batch_task, "delay", side_effect=ConnectionError("broker down")), \
             django_capture_on_commit_callbacks(execute=True):
         dispatches = document_send(document=doc, acting_user=clerk, units=[province.stc], on=TODAY)
-    assert Dispatch.objects.get(pk=dispatches[0].pk).state == DeliveryState.PENDING  # the sweeper will pick it up
+    d = Dispatch.objects.get(pk=dispatches[0].pk)
+    assert d.state == DeliveryState.PENDING  # the sweeper will pick it up
+    # h16: marked as never published, so the first sweep takes it even while other messages wait
+    # in the delivery queue (before, it waited for DELIVERY_LOST_AFTER and an empty queue).
+    assert d.enqueued_at is None
+    from documents.services.dispatches import dispatches_requeue_stuck
+
+    assert dispatches_requeue_stuck(now=timezone.now(), live_workers=set(), queue_empty=False) == [d.pk]
