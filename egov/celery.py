@@ -4,9 +4,11 @@ The Celery application. Reads the ``CELERY_*`` settings, autodiscovers each app'
 can tell whether a worker is alive whatever the broker (the filesystem transport has no
 broadcast, so ``control.ping`` cannot be used).
 """
+import functools
 import os
 
 from celery import Celery, bootsteps
+from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egov.settings.local")
 
@@ -58,3 +60,22 @@ class HeartbeatStep(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(HeartbeatStep)
+
+
+def reconnect_intervals() -> dict:
+    """
+    How often a worker or beat that lost the broker tries again: the ``interval_*`` of
+    CELERY_BROKER_TRANSPORT_OPTIONS (every second here). Celery passes them to publishing only;
+    the consumer and beat reconnect with kombu's own back-off (2, 4, 6 … 30 s), which made a
+    worker come back up to 10 s after a restarted broker (h16).
+    """
+    opts = app.conf.broker_transport_options or {}
+    return {k: opts[k] for k in ("interval_start", "interval_step", "interval_max") if k in opts}
+
+
+class ReconnectingConsumer(Consumer):
+    """The worker's consumer, reconnecting to the broker at the configured intervals (CELERY_WORKER_CONSUMER)."""
+
+    def ensure_connected(self, conn):
+        conn.ensure_connection = functools.partial(conn.ensure_connection, **reconnect_intervals())
+        return super().ensure_connected(conn)

@@ -61,6 +61,16 @@ class LeaderScheduler(PersistentScheduler):
             self._conn, self._leading = None, False
         return self._leading
 
+    def _ensure_connected(self):
+        # As the worker's consumer (egov.celery.ReconnectingConsumer): every second, not kombu's 2…30 s back-off.
+        from egov.celery import reconnect_intervals
+
+        def _error_handler(exc, interval):
+            log.error("beat: connection error: %s; trying again in %s s", exc, interval)
+
+        return self.connection.ensure_connection(_error_handler, self.app.conf.broker_connection_max_retries,
+                                                 **reconnect_intervals())
+
     def tick(self, *args, **kwargs):
         if not self.is_leader():
             return settings.BEAT_LEADER_RETRY

@@ -173,6 +173,8 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
     # off to 30 s), so it is back within a second of the broker.
     CELERY_BROKER_TRANSPORT_OPTIONS.update({"interval_start": 0.5, "interval_step": 0.5, "interval_max": 1.0})
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# h16: the worker's consumer reconnects at those intervals too (Celery's own uses kombu's 2…30 s back-off).
+CELERY_WORKER_CONSUMER = "egov.celery:ReconnectingConsumer"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
