@@ -2,8 +2,10 @@
 ``/api/``: the OpenAPI schema (``schema/``), offline docs (``docs/`` Swagger UI, ``redoc/``),
 and the resources under ``v1/``.
 """
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from egov.core.views import api_not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -15,4 +17,7 @@ urlpatterns = [
     path("v1/", include("signatures.api.urls")),
     path("v1/", include("records.api.urls")),
     path("v1/", include("egov.core.api.urls")),
+    # Last: any other path under /api/ is the API's JSON 404, with DEBUG on too (Django's debug
+    # page is HTML). Only paths ending in "/", so that APPEND_SLASH still redirects the others.
+    re_path(r"^(?:.*/)?$", api_not_found, name="api-not-found"),
 ]

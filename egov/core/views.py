@@ -68,6 +68,11 @@ def error_404(request, exception=None):
                   exception=exception)
 
 
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/ that names nothing: the API's 404 error body, whatever DEBUG says."""
+    return error_404(request)
+
+
 def error_500(request):
     from django.template import loader
     from django.http import HttpResponseServerError

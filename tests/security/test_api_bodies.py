@@ -18,3 +18,28 @@ def test_json_over_the_limit_is_a_413_error_body(province, make_api, settings):
     r = api.post("/api/v1/documents/", data=body, content_type="application/json")
     assert r.status_code == 413 and r["Content-Type"].startswith("application/json")
     assert r.json()["error"]["code"] == "request_too_large"
+
+
+def test_json_over_the_limit_is_a_413_for_a_browser_session_too(province):
+    """The portal's own pages call the API with the session and the CSRF header: the same 413 body."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(province.clerk(province.snv))
+    client.get("/")  # the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    body = '{"subject": "' + "x" * (11 * 2**20) + '"}'
+    r = client.post("/api/v1/documents/", data=body, content_type="application/json", headers={"X-CSRFToken": token})
+    assert r.status_code == 413 and r["Content-Type"].startswith("application/json"), r.content[:200]
+    assert r.json()["error"]["code"] == "request_too_large"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_api_path_is_the_apis_json_404(province, make_api, settings, debug):
+    """Never Django's HTML page to a machine client, with DEBUG on (make run) too."""
+    settings.DEBUG = debug
+    api = make_api(province.snv)
+    for path in ("/api/v1/nothing-here/", "/api/v1/documents/1/no-such-action/", "/api/"):
+        r = api.get(path)
+        assert r.status_code == 404 and r["Content-Type"].startswith("application/json"), (path, r.content[:100])
+        assert r.json()["error"]["code"] == "not_found"

@@ -64,9 +64,12 @@ class ApiViewMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         """Every API call leaves an audit row (who, for which unit, what, with which result)."""
         response = super().finalize_response(request, response, *args, **kwargs)
-        user = getattr(request, "user", None)
+        # Who DRF authenticated, or (when the request was refused before authentication ran, e.g.
+        # too large) the browser session's user. Never authenticate here: a session's CSRF check
+        # would parse the refused body and raise again, past the API's error handling.
+        user = vars(request).get("_user") or getattr(request._request, "user", None)
         if user is not None and user.is_authenticated:
-            client = request.auth if isinstance(request.auth, ApiClient) else None
+            client = vars(request).get("_auth") if isinstance(vars(request).get("_auth"), ApiClient) else None
             audit_build(actor=user, unit_id=client.unit_id if client else None, verb=AuditVerb.API_CALL,
                         object_type="api", object_id=request.path[:64],
                         details={"method": request.method, "path": request.get_full_path()[:500],
