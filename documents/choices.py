@@ -325,6 +325,7 @@ class NotificationKind(models.TextChoices):
     CERTIFICATE_EXPIRING = "ops.certificate_expiring", _("A registry certificate expires soon")
     CRL_STALE = "ops.crl_stale", _("A revocation list is past its next update")
     DISPATCH_WAITING = "ops.dispatch_waiting", _("Deliveries are waiting")
+    AXIS_POLL_STALE = "ops.axis_poll_stale", _("An axis connection is not being polled")
 
     @classmethod
     def for_status(cls, code: str) -> "NotificationKind":

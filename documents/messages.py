@@ -61,6 +61,9 @@ CRL_STALE = define("documents.notify.crl_stale",
 DISPATCH_WAITING = define("documents.notify.dispatch_waiting",
                           gettext_noop("A delivery has been waiting for %(minutes)d "
                                        "minutes: check the workers and the broker"))
+AXIS_POLL_STALE = define("documents.notify.axis_poll_stale",
+                         gettext_noop("The axis connection %(peer)s has not been polled successfully for "
+                                      "%(minutes)d minutes: check the connection and its credentials"))
 ARRIVED = define("documents.notify.arrived", gettext_noop("New incoming document %(number)s: %(subject)s"))
 AWAITS_ASSIGNMENT = define("documents.notify.awaits_assignment",
                            gettext_noop("Incoming document no. %(n)d awaits assignment: %(subject)s"))

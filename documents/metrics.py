@@ -9,8 +9,12 @@ computed when the scraper asks (cheap queries: the unfinished dispatches are a p
 - ``egov_verification_backlog``: signature verifications still pending;
 - ``egov_certificates_expiring``: registry certificates expiring within ALERT_CERTIFICATE_DAYS;
 - ``egov_crls_past_next_update``;
+- ``egov_job_last_run_age_seconds{job}``, ``egov_job_last_run_ok{job}``: each beat job's last run
+  (recorded by the worker when the task finishes, ``egov.core.JobRun``);
+- ``egov_axis_poll_lag_seconds{peer}``: since each axis / LGSP connection's last successful poll
+  (documents/federation/operations.py);
 - ``egov_alert{alert}``: 1 when an operator must act (dispatch_waiting, no_live_worker,
-  certificate_expiring, crl_stale), else 0.
+  certificate_expiring, crl_stale, axis_poll_stale), else 0.
 
 Requests, responses and latencies per view come from django-prometheus. ``metrics_view``
 serves everything, for scrapers only.
@@ -82,9 +86,44 @@ def portal_metrics(now=None) -> dict:
     }
 
 
+# Metrics of higher layers (documents.federation's axis connections): callables
+# ``source(now) -> (families, alerts)`` registered by their app's ready(); their alerts join egov_alert.
+_METRIC_SOURCES: list = []
+
+
+def metric_source_register(source) -> None:
+    if source not in _METRIC_SOURCES:
+        _METRIC_SOURCES.append(source)
+
+
+def job_runs(now=None) -> dict:
+    """Each periodic job's last run: seconds since it finished and whether it succeeded (egov.core.JobRun)."""
+    from egov.core.models import JobRun
+
+    now = now or timezone.now()
+    return {name: {"age": (now - at).total_seconds(), "ok": ok}
+            for name, at, ok in JobRun.objects.values_list("name", "finished_at", "succeeded")}
+
+
 class PortalCollector:
     def collect(self):
-        m = portal_metrics()
+        now = timezone.now()
+        m = portal_metrics(now)
+        extra_alerts = {}
+        for source in _METRIC_SOURCES:
+            families, alerts = source(now)
+            yield from families
+            extra_alerts.update(alerts)
+        runs = job_runs(now)
+        g = GaugeMetricFamily("egov_job_last_run_age_seconds", "Seconds since each periodic job last finished",
+                              labels=["job"])
+        for name, r in sorted(runs.items()):
+            g.add_metric([name], r["age"])
+        yield g
+        g = GaugeMetricFamily("egov_job_last_run_ok", "1 if the job's last run succeeded", labels=["job"])
+        for name, r in sorted(runs.items()):
+            g.add_metric([name], int(r["ok"]))
+        yield g
         g = GaugeMetricFamily("egov_dispatches_waiting", "Dispatches not delivered yet, by state", labels=["state"])
         for state, n in m["waiting"].items():
             g.add_metric([str(state)], n)
@@ -112,7 +151,7 @@ class PortalCollector:
         yield GaugeMetricFamily("egov_crls_past_next_update", "CRLs past their next update",
                                 value=m["crls_past_next_update"])
         g = GaugeMetricFamily("egov_alert", "1 when an operator must act", labels=["alert"])
-        for name, v in m["alerts"].items():
+        for name, v in {**m["alerts"], **extra_alerts}.items():
             g.add_metric([name], v)
         yield g
 

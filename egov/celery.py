@@ -6,8 +6,9 @@ broadcast, so ``control.ping`` cannot be used).
 """
 import functools
 import os
+import time
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egov.settings.local")
@@ -60,6 +61,33 @@ class HeartbeatStep(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(HeartbeatStep)
+
+
+def _beat_jobs() -> set[str]:
+    return {entry["task"] for entry in (app.conf.beat_schedule or {}).values()}
+
+
+@signals.task_prerun.connect
+def _job_started(task_id=None, task=None, **kwargs):
+    if task is not None and task.name in _beat_jobs():
+        task.request._egov_started = time.monotonic()
+
+
+@signals.task_postrun.connect
+def _job_finished(task_id=None, task=None, state=None, **kwargs):
+    """h17: a beat job's last run (egov_job_last_run_age_seconds): when it finished and whether it succeeded."""
+    if task is None or task.name not in _beat_jobs():
+        return
+    started = getattr(task.request, "_egov_started", None)
+    try:
+        from egov.core.services import job_run_record
+
+        job_run_record(name=task.name, succeeded=state == "SUCCESS",
+                       runtime_ms=int((time.monotonic() - started) * 1000) if started else 0)
+    except Exception:  # noqa: BLE001 - bookkeeping must never fail a task (the database may be down)
+        import logging
+
+        logging.getLogger(__name__).warning("job run of %s not recorded", task.name, exc_info=True)
 
 
 def reconnect_intervals() -> dict:

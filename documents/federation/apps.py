@@ -24,3 +24,12 @@ class FederationConfig(AppConfig):
         transport_register(FederationTransport())
         transport_register(AxisTransport())
         transport_register(HubTransport())
+
+        # h17: the axis connections in the operator's alerts and metrics.
+        from documents.metrics import metric_source_register
+        from documents.services.operations import alert_source_register
+
+        from .operations import axis_poll_alerts, axis_poll_metrics
+
+        alert_source_register(axis_poll_alerts)
+        metric_source_register(axis_poll_metrics)

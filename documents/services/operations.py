@@ -7,7 +7,10 @@ per object (a certificate, a CRL's next update) or once an hour (waiting deliver
 - a registry certificate expiring within ALERT_CERTIFICATE_DAYS: to the admins of its unit and
   the province admins;
 - a CRL past its next update: to the province admins;
-- a dispatch waiting longer than ALERT_DISPATCH_WAITING_SECONDS: to the province admins.
+- a dispatch waiting longer than ALERT_DISPATCH_WAITING_SECONDS: to the province admins;
+- an axis / LGSP connection not polled successfully for ALERT_AXIS_POLL_STALE_SECONDS: to the
+  province admins, once an hour per connection (documents/federation/operations.py, registered
+  through ``alert_source_register``).
 
 Province admins: the unit admins of the province committee(s) at the root of the directory.
 """
@@ -30,7 +33,16 @@ from .. import messages as M
 from ..choices import DeliveryState, NotificationKind
 from ..models import Dispatch
 
-__all__ = ["operations_alerts", "province_admins"]
+__all__ = ["operations_alerts", "province_admins", "alert_source_register"]
+
+# Alerts of higher layers (the axis connections of documents.federation): callables
+# ``source(now=, admins=, already=) -> list[Note]``, registered by their app's ready().
+_ALERT_SOURCES: list = []
+
+
+def alert_source_register(source) -> None:
+    if source not in _ALERT_SOURCES:
+        _ALERT_SOURCES.append(source)
 
 
 def province_admins() -> list[tuple[int, int]]:
@@ -79,5 +91,7 @@ def operations_alerts(*, now=None) -> int:
             text = M.DISPATCH_WAITING(minutes=int(waited // 60))
             notes += [Note(user_id=u, unit_id=unit_id, kind=NotificationKind.DISPATCH_WAITING, text=text)
                       for unit_id, u in admins]
+        for source in _ALERT_SOURCES:
+            notes += source(now=now, admins=admins, already=_already)
         notifications_send(notes)
     return len(notes)

@@ -11,6 +11,26 @@ from django.utils.translation import gettext_lazy as _
 __all__ = ["WorkerHeartbeat", "AuditEvent", "AuditCheckpoint", "AuditImmutable", "Notification", "AccessLog"]
 
 
+class JobRun(models.Model):
+    """
+    The last run of each periodic (beat) job, written by the worker when the task finishes
+    (egov.celery); read by the metrics (``egov_job_last_run_age_seconds``) and ``manage.py status``.
+    """
+
+    name = models.CharField(_("job"), max_length=200, unique=True)
+    finished_at = models.DateTimeField(_("finished at"))
+    succeeded = models.BooleanField(_("succeeded"), default=True)
+    runtime_ms = models.PositiveIntegerField(_("run time (ms)"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.finished_at:%Y-%m-%d %H:%M:%S}"
+
+
 class WorkerHeartbeat(models.Model):
     """Last time a Celery worker process reported itself alive; read by /healthz."""
 

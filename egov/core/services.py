@@ -1,4 +1,4 @@
-"""Services of the portal package: worker heartbeats and the health check."""
+"""Services of the portal package: worker heartbeats, periodic jobs' last runs and the health check."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,12 +7,18 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from .models import JobRun, WorkerHeartbeat
 
 
 def worker_heartbeat_record(*, hostname: str) -> None:
     """Upsert the heartbeat of one worker process."""
     WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+
+
+def job_run_record(*, name: str, succeeded: bool, runtime_ms: int = 0) -> None:
+    """Upsert the last run of one periodic job (bookkeeping, like the heartbeat: no audit row)."""
+    JobRun.objects.update_or_create(name=name[:200], defaults={
+        "finished_at": timezone.now(), "succeeded": succeeded, "runtime_ms": max(0, int(runtime_ms))})
 
 
 def worker_heartbeat_forget(*, hostname: str) -> None:

@@ -517,7 +517,10 @@ if env.bool("METRICS_DB_INSTRUMENTED", default=False) and DATABASES["default"]["
     DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
 ALERT_DISPATCH_WAITING_SECONDS = env.int("ALERT_DISPATCH_WAITING_SECONDS", default=60)
 ALERT_CERTIFICATE_DAYS = env.int("ALERT_CERTIFICATE_DAYS", default=30)
-CELERY_BEAT_SCHEDULE["operations-alerts"] = {"task": "documents.tasks.operations_alerts_task", "schedule": 600.0}
+# An axis / LGSP peer not polled successfully for this long is an alert (notification and metric).
+ALERT_AXIS_POLL_STALE_SECONDS = env.int("ALERT_AXIS_POLL_STALE_SECONDS", default=600)
+# Every minute: each alert is sent once per object or once an hour, so this only makes them timely.
+CELERY_BEAT_SCHEDULE["operations-alerts"] = {"task": "documents.tasks.operations_alerts_task", "schedule": 60.0}
 
 # --- h17: shared attachment storage on S3 (docs/operations.md, "Storage") ---------------------
 # Several web and worker machines share one bucket (MinIO in docker-compose, any S3-compatible
