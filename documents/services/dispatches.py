@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.core.audit import audit_build, audit_bulk, audit_copy, audit_record
-from egov.core.db import copy_insert, service, service_atomic
+from egov.core.db import copy_insert, copy_insert_objects, service, service_atomic
 from egov.core.errors import StateError
 from egov.core.messages import Label, Msg
 from egov.core.notifications import notification_send
@@ -96,7 +96,7 @@ def dispatches_create(*, document: Document, sender: Unit, targets: Sequence[tup
                     state_reason="" if carriers[target.pk] is not None else NO_TRANSPORT_REASON,
                     enqueued_at=now if carriers[target.pk] is not None else None)
            for target, addressed in targets]
-    dispatches = Dispatch.objects.bulk_create(new, batch_size=1000)
+    dispatches = copy_insert_objects(Dispatch, new)  # one COPY with ids from the sequence (h17)
     if any(d.pk is None for d in dispatches):  # backends that cannot return ids
         dispatches = list(Dispatch.objects.filter(document=document, recipient_id__in=[d.recipient_id for d in new]))
     actor_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-__all__ = ["service", "service_atomic", "in_service", "copy_insert"]
+__all__ = ["service", "service_atomic", "in_service", "copy_insert", "copy_insert_objects"]
 
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("egov_service_depth", default=0)
 
@@ -56,26 +56,30 @@ def in_service() -> bool:
 
 # --- h17: COPY for the bulk rows of the delivery path (docs/operations.md, "Delivery throughput") --
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_text(value) -> str:
     """One value in PostgreSQL's COPY text format."""
     import datetime
     import json
 
+    kind = type(value)
+    if kind is str:  # the common case first: one C call escapes
+        return value.translate(_COPY_ESCAPES)
     if value is None:
         return r"\N"
     if value is True:
         return "t"
     if value is False:
         return "f"
-    if isinstance(value, (int, float)):
+    if kind is int or isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     if isinstance(value, (dict, list)):
         value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")) if any(
-        c in text for c in "\\\t\n\r") else text
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def copy_insert(model, rows: list[dict], *, using: str = "default") -> int:
@@ -108,3 +112,34 @@ def copy_insert(model, rows: list[dict], *, using: str = "default") -> int:
     with conn.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {conn.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buf)
     return len(rows)
+
+
+def copy_insert_objects(model, objs: list, *, using: str = "default") -> list:
+    """
+    Insert unsaved model instances and give them their ids, as ``bulk_create`` does, with one
+    ``COPY`` on PostgreSQL: the ids are taken from the table's sequence first (one query), then
+    every row is copied with its id. Fields' ``pre_save`` runs per object (``auto_now_add``, …);
+    defaults were computed when each instance was built (a UUID per object). No signals.
+    Elsewhere ``bulk_create``. Returns ``objs``.
+    """
+    if not objs:
+        return objs
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return model.objects.using(using).bulk_create(objs, batch_size=1000)
+    meta = model._meta
+    pk = meta.pk
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, pk.column, len(objs)])
+        ids = [row[0] for row in cursor.fetchall()]
+    fields = meta.concrete_fields
+    rows = []
+    for obj, new_id in zip(objs, ids):
+        setattr(obj, pk.attname, new_id)
+        rows.append({f.attname: f.pre_save(obj, True) for f in fields})
+        obj._state.adding, obj._state.db = False, using
+    copy_insert(model, rows, using=using)
+    return objs
