@@ -1,6 +1,7 @@
 """Views of the base layer: the health check."""
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from .services import health_check
@@ -68,9 +69,18 @@ def error_404(request, exception=None):
                   exception=exception)
 
 
+@csrf_exempt  # it changes nothing: a POST with a stale cookie gets the same 404
 def api_not_found(request, *args, **kwargs):
     """Any path under /api/ that names nothing: the API's 404 error body, whatever DEBUG says."""
     return error_404(request)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the portal's 403 page in the user's language, or the API's error body."""
+    from django.utils.translation import gettext as _
+
+    return _error(request, status=403, code="csrf_failed", heading=_("The form could not be accepted"),
+                  advice=_("The page was open too long or your session changed. Reload the page and send it again."))
 
 
 def error_500(request):

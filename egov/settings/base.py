@@ -57,6 +57,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "egov.urls"
+CSRF_FAILURE_VIEW = "egov.core.views.csrf_failure"  # Vietnamese page, or JSON under /api/ (never Django's English HTML)
 WSGI_APPLICATION = "egov.wsgi.application"
 
 TEMPLATES = [

@@ -43,3 +43,25 @@ def test_an_unknown_api_path_is_the_apis_json_404(province, make_api, settings, 
         r = api.get(path)
         assert r.status_code == 404 and r["Content-Type"].startswith("application/json"), (path, r.content[:100])
         assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_post_to_an_unknown_api_path_with_a_session_cookie_is_the_json_404(province):
+    """schemathesis: POST /api/v1/chases/0.5/acknowledge/ (no such pattern) with a cookie got Django's CSRF page."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(province.clerk(province.snv))
+    r = client.post("/api/v1/chases/0.5/acknowledge/", data='{"answer": ""}', content_type="application/json")
+    assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
+
+
+def test_a_csrf_failure_is_the_portals_page_or_the_apis_body(province):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(province.clerk(province.snv))
+    r = client.post("/accounts/logout/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert r.status_code == 403 and r["Content-Type"].startswith("text/html")
+    assert "Không thể nhận biểu mẫu" in r.content.decode()  # the portal's page, in Vietnamese
+    r = client.post("/accounts/logout/", HTTP_ACCEPT="application/json")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
