@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import io
 import logging
@@ -115,18 +116,27 @@ def _exception_code(exc) -> str:
 
 def _issuer_names(chain: list[dict]) -> set[str]:
     """Issuer names (RFC 4514) of the certificates in the chain, to select the CRLs used."""
+    names = set()
+    for link in chain:
+        name = _issuer_text(link["der_b64"])
+        if name is not None:
+            names.add(name)
+    return names
+
+
+@functools.lru_cache(maxsize=512)
+def _issuer_text(der_b64: str) -> str | None:
+    # A pure function of the certificate's bytes; the same CA certificates come back on every
+    # document (h17: decoding them again cost more than the CRL selection itself).
     from cryptography import x509
 
     from .parsing import name_to_text
 
-    names = set()
-    for link in chain:
-        try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(link["der_b64"]))
-        except ValueError:
-            continue
-        names.add(name_to_text(cert.issuer))
-    return names
+    try:
+        cert = x509.load_der_x509_certificate(base64.b64decode(der_b64))
+    except ValueError:
+        return None
+    return name_to_text(cert.issuer)
 
 
 def _signature_evidence(emb) -> dict:
