@@ -107,3 +107,46 @@ def test_carried_certificates_as_pyhanko_partitions_them(pki, signed_by):
         expected = [c.dump() for c in extract_certificate_info(emb.signed_data).other_certs]
         assert [c.dump() for c in _embedded_certs_fast(emb.signed_data)] == expected
         assert [c.dump() for c in embedded_certs(emb.signed_data)] == expected
+
+
+@pytest.mark.parametrize("signers", [("person", "organisation"), ("person", "revoked"), ("expired", "organisation")])
+def test_one_context_per_file_gives_the_same_results_as_one_per_signature(trust_store, pki, plain_pdf, signers,
+                                                                          monkeypatch):
+    from egov.devtools.pki import sign_pdf
+    from signatures.services import pdf as pdf_service
+    from signatures.services.verification import verify_bytes
+
+    first, second = signers
+    content = sign_pdf(sign_pdf(plain_pdf, getattr(pki, first)), getattr(pki, second), field_name="Org",
+                       box=(250, 100, 360, 210))
+    material = truststore.trust_material()
+    calls = []
+    real = pdf_service._context_shareable
+    monkeypatch.setattr(pdf_service, "_context_shareable", lambda *a: calls.append(real(*a)) or calls[-1])
+    shared = verify_bytes(content=content, material=material)
+    assert calls == [True]
+    monkeypatch.setattr(pdf_service, "_context_shareable", lambda *a: False)
+    alone = verify_bytes(content=content, material=material)
+    assert shared.signatures == alone.signatures
+    assert shared.evidence == alone.evidence
+
+
+def test_no_shared_context_when_the_signatures_carry_other_certificates_or_timestamps(pki, plain_pdf):
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from egov.devtools.pki import sign_pdf
+    from signatures.services.pdf import _context_shareable
+    from signatures.services.results import embedded_certs
+
+    content = sign_pdf(sign_pdf(plain_pdf, pki.person), pki.organisation, field_name="Org", box=(250, 100, 360, 210))
+    embedded = list(PdfFileReader(io.BytesIO(content), strict=False).embedded_signatures)
+    carried = [embedded_certs(e.signed_data) for e in embedded]
+    assert _context_shareable(embedded, carried)
+    assert not _context_shareable(embedded, [carried[0], []])  # a signature carrying other certificates
+    assert not _context_shareable(embedded[:1], carried[:1])  # one signature: nothing to share
+    stamped = sign_pdf(sign_pdf(plain_pdf, pki.person, timestamper=pki.timestamper()), pki.organisation,
+                       field_name="Org", box=(250, 100, 360, 210))
+    embedded = list(PdfFileReader(io.BytesIO(stamped), strict=False).embedded_signatures)
+    assert not _context_shareable(embedded, [embedded_certs(e.signed_data) for e in embedded])  # a time-stamp
