@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import io
 import logging
@@ -52,14 +53,22 @@ async def _verify_all(embedded, material: TrustMaterial, result: FileResult, *, 
     now = timezone.now()
     algorithm_policy = CMSAlgorithmUsagePolicy.lift_policy(PortalAlgorithmPolicy())
     reports = []
+    carried_all = [embedded_certs(emb.signed_data) for emb in embedded]
+    shareable = _context_shareable(embedded, carried_all)
+    shared = None
     for number, emb in enumerate(embedded, start=1):
         is_timestamp = emb.sig_object_type == "/DocTimeStamp"
         evidence = _signature_evidence(emb)
-        carried = embedded_certs(emb.signed_data)
+        carried = carried_all[number - 1]
         try:
             # One validation context per signature, for the signer and its timestamps alike (h17:
-            # building one costs as much as a quarter of the check).
-            context = material.validation_context(other_certs=carried)
+            # building one costs as much as a quarter of the check) -- or one for the file when
+            # that cannot change any result (``_context_shareable``, ``_context_unchanged``).
+            if shared is not None and _context_unchanged(*shared):
+                context = shared[0]
+            else:
+                context = material.validation_context(other_certs=carried)
+                shared = (context, frozenset(context.certificate_registry.certs)) if shareable else None
             if is_timestamp:
                 status = await async_validate_pdf_timestamp(emb, validation_context=context)
             else:
@@ -105,6 +114,47 @@ async def _verify_all(embedded, material: TrustMaterial, result: FileResult, *, 
         result.evidence["etsi_report_unavailable"] = "xsdata is not installed (pyHanko extra 'etsi')"
 
 
+def _context_shareable(embedded, carried_all) -> bool:
+    """
+    Whether the signatures of a file may share one validation context (h17: a second context
+    repeats the chain and CRL checks of the CA certificates). Only when a context of its own
+    would hold exactly the same: every signature an ordinary /Sig carrying the same certificates
+    (same registry, same order), no time-stamp anywhere (no proof of existence learnt from one
+    signature for another), and not soft-fail (no soft-fail exceptions carried over).
+    """
+    if len(embedded) < 2 or conf.revocation_mode() == "soft-fail":
+        return False
+    first = [c.dump() for c in carried_all[0]]
+    for emb, carried in zip(embedded, carried_all):
+        if emb.sig_object_type != "/Sig" or [c.dump() for c in carried] != first:
+            return False
+        try:
+            signer_info = emb.signer_info
+            oids = _attr_oids(signer_info["unsigned_attrs"]) | _attr_oids(signer_info["signed_attrs"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return False
+        if oids & _TIMESTAMP_ATTRS:
+            return False
+    return True
+
+
+# signature-time-stamp-token (RFC 3161 unsigned attribute), content-time-stamp (ETSI signed attribute)
+_TIMESTAMP_ATTRS = frozenset({"1.2.840.113549.1.9.16.2.14", "1.2.840.113549.1.9.16.2.20"})
+
+
+def _attr_oids(attrs) -> set[str]:
+    from asn1crypto import core
+
+    if attrs is None or isinstance(attrs, core.Void):
+        return set()
+    return {a["type"].dotted for a in attrs}
+
+
+def _context_unchanged(context, registered) -> bool:
+    """The shared context learnt nothing a fresh one would not hold (registry, soft-fail errors)."""
+    return frozenset(context.certificate_registry.certs) == registered and not context.soft_fail_exceptions
+
+
 def _exception_code(exc) -> str:
     from pyhanko.sign.validation.errors import DisallowedAlgorithmError
 
@@ -115,18 +165,27 @@ def _exception_code(exc) -> str:
 
 def _issuer_names(chain: list[dict]) -> set[str]:
     """Issuer names (RFC 4514) of the certificates in the chain, to select the CRLs used."""
+    names = set()
+    for link in chain:
+        name = _issuer_text(link["der_b64"])
+        if name is not None:
+            names.add(name)
+    return names
+
+
+@functools.lru_cache(maxsize=512)
+def _issuer_text(der_b64: str) -> str | None:
+    # A pure function of the certificate's bytes; the same CA certificates come back on every
+    # document (h17: decoding them again cost more than the CRL selection itself).
     from cryptography import x509
 
     from .parsing import name_to_text
 
-    names = set()
-    for link in chain:
-        try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(link["der_b64"]))
-        except ValueError:
-            continue
-        names.add(name_to_text(cert.issuer))
-    return names
+    try:
+        cert = x509.load_der_x509_certificate(base64.b64decode(der_b64))
+    except ValueError:
+        return None
+    return name_to_text(cert.issuer)
 
 
 def _signature_evidence(emb) -> dict:

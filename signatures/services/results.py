@@ -100,10 +100,41 @@ def embedded_certs(signed_data) -> list:
     """Certificates carried in a CMS SignedData besides the signer's (chain building help)."""
     from pyhanko.sign.general import extract_certificate_info
 
+    fast = _embedded_certs_fast(signed_data)
+    if fast is not None:
+        return fast
     try:
         return list(extract_certificate_info(signed_data).other_certs)
     except (ValueError, KeyError, TypeError):
         return []
+
+
+def _embedded_certs_fast(signed_data) -> list | None:
+    """
+    ``extract_certificate_info(...).other_certs`` without comparing the signer's issuer name with
+    every carried certificate (h17: RFC 5280 name matching is the dearest part of it): a
+    certificate whose serial number differs from the signer identifier's cannot be the signer's,
+    so only those with the same serial get pyHanko's own ``match_issuer_serial``. None: let
+    pyHanko do it (a subject-key-identifier signer, no single signer info, anything unusual).
+    """
+    from pyhanko.sign.general import match_issuer_serial
+
+    try:
+        (signer_info,) = signed_data["signer_infos"]
+        sid = signer_info["sid"]
+        if sid.name != "issuer_and_serial_number":
+            return None
+        wanted = sid.chosen["serial_number"].native
+        certs = [c.chosen.untag() for c in signed_data["certificates"] if c.name == "certificate"]
+        signer, others = None, []
+        for cert in certs:
+            if cert["tbs_certificate"]["serial_number"].native == wanted and match_issuer_serial(sid.chosen, cert):
+                signer = cert
+            else:
+                others.append(cert)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return others if signer is not None else None
 
 
 def _indic_name(status) -> str:
@@ -130,7 +161,8 @@ def classify_cms_status(status, *, now: dt.datetime | None = None) -> dict:
     expired, not_yet_valid = _cert_time_state(cert, now)
     indic = _indic_name(status)
     ku_required = conf.required_key_usage()
-    cert_ku = set(certificate_summary(cert).get("key_usage", [])) if cert is not None else set()
+    signer = certificate_summary(cert)
+    cert_ku = set(signer.get("key_usage", [])) if cert is not None else set()
     key_usage_ok = not ku_required or bool(ku_required & cert_ku)
     md = getattr(status, "md_algorithm", None)
     algorithms_ok = indic not in _ALGORITHM and (md is None or md in conf.accepted_digests())
@@ -170,7 +202,6 @@ def classify_cms_status(status, *, now: dt.datetime | None = None) -> dict:
     else:
         code = Reason.CHAIN_FAILURE
 
-    signer = certificate_summary(cert)
     record = {
         **signer,
         "signing_time": iso(getattr(status, "signer_reported_dt", None)),

@@ -42,8 +42,17 @@ def trust_store_bump() -> int:
 
 
 def trust_store_version() -> int:
-    v = TrustStoreState.objects.filter(pk=1).values_list("version", flat=True).first()
-    return v or 0
+    # Asked before every verification (the cache check of ``truststore.trust_material``): one
+    # plain statement, without compiling a queryset each time (h17: half of its cost).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    return (row[0] if row else 0) or 0
+
+
+_VERSION_SQL = f"SELECT version FROM {TrustStoreState._meta.db_table} WHERE id = 1"
 
 
 def anchor_preview(*, data: bytes) -> dict:

@@ -11,6 +11,7 @@ already parsed objects.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass, field, replace
@@ -114,6 +115,9 @@ class PortalAlgorithmPolicy(AlgorithmUsagePolicy):
         return AlgorithmUsageConstraint(True)
 
 
+_EXTRA_CACHE_SIZE = 16
+
+
 @dataclass(frozen=True)
 class TrustMaterial:
     """Immutable parsed trust store of one version (plus any per-run extras)."""
@@ -130,6 +134,23 @@ class TrustMaterial:
         """Material for one run with extra anchors/CRLs (PEM or DER) on top of the store."""
         if not anchors and not crls:
             return self
+        # Parsed once per material object and content (h17: callers pass the same extra root and
+        # CRLs on every run); a changed store is a new material object with an empty cache.
+        key = (tuple(hashlib.sha256(b).digest() for b in anchors), tuple(hashlib.sha256(c).digest() for c in crls))
+        cache = self.__dict__.get("_extra_cache")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_extra_cache", cache)  # frozen dataclass: a cache, not a field
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        made = self._with_extra(anchors, crls)
+        if len(cache) >= _EXTRA_CACHE_SIZE:
+            cache.pop(next(iter(cache)), None)
+        cache[key] = made
+        return made
+
+    def _with_extra(self, anchors: tuple[bytes, ...], crls: tuple[bytes, ...]) -> "TrustMaterial":
         extra_anchors, extra_inter = [], []
         for blob in anchors:
             for cert in load_certificates(blob):
@@ -146,12 +167,28 @@ class TrustMaterial:
         )
 
     def validation_context(self, *, other_certs=(), revocation_mode: str | None = None, moment=None):
-        """A fresh pyhanko-certvalidator context: no fetching, never the OS trust list."""
+        """
+        A fresh pyhanko-certvalidator context: no fetching, never the OS trust list.
+
+        Contexts are stateful (the registry learns the certificates of the document), so each
+        call gets its own; what does not change for this material is built once per material
+        object and reused: the trust manager (roots) and a template registry holding the
+        intermediates, copied per context (h17: re-registering costs a quarter of the check).
+        A changed trust store is a new ``TrustMaterial`` (``trust_material()``), hence new parts.
+        """
         from pyhanko_certvalidator import ValidationContext
 
+        trust_manager, template = self._context_parts()
+        registry = _registry_copy(template)
+        # The order the library itself registers them in: intermediates, the document's
+        # certificates, then the roots (ValidationContext finds them already there).
+        for cert in other_certs:
+            _register(registry, cert)
+        for cert in self.anchors:
+            _register(registry, cert)
         return ValidationContext(
-            trust_roots=list(self.anchors),
-            other_certs=[*self.intermediates, *other_certs],
+            trust_manager=trust_manager,
+            certificate_registry=registry,
             crls=[c.crl for c in self.crls],
             ocsps=list(self.ocsps),
             allow_fetching=False,
@@ -160,8 +197,71 @@ class TrustMaterial:
             moment=moment,
         )
 
+    def _context_parts(self):
+        parts = self.__dict__.get("_ctx_parts")
+        if parts is None:
+            from pyhanko_certvalidator.registry import CertificateRegistry, SimpleTrustManager
+
+            template = CertificateRegistry(cert_fetcher=None)
+            for cert in self.intermediates:
+                _register(template, cert)
+            parts = (SimpleTrustManager.build(trust_roots=list(self.anchors)), template)
+            object.__setattr__(self, "_ctx_parts", parts)  # frozen dataclass: a cache, not a field
+        return parts
+
     def crls_for(self, issuer_names: set[str]) -> list[dict]:
         return [c.evidence() for c in self.crls if c.issuer in issuer_names]
+
+
+_SUBJECT_KEYS: dict[bytes, str] = {}
+_SUBJECT_KEYS_MAX = 4096
+
+
+def _subject_key(cert) -> str:
+    """``cert.subject.hashable`` (RFC 5280 name preparation, dear), memoised by the name's DER."""
+    der = cert["tbs_certificate"]["subject"].dump()
+    key = _SUBJECT_KEYS.get(der)
+    if key is None:
+        key = cert.subject.hashable
+        if len(_SUBJECT_KEYS) >= _SUBJECT_KEYS_MAX:
+            _SUBJECT_KEYS.clear()
+        _SUBJECT_KEYS[der] = key
+    return key
+
+
+def _register(registry, cert) -> None:
+    """``registry.register(cert)`` with the subject key memoised (same maps, same order)."""
+    if not _fast_register():
+        registry.register(cert)
+        return
+    if cert.issuer_serial in registry.certs:
+        return
+    registry.certs[cert.issuer_serial] = cert
+    key_hash = cert.public_key.sha1
+    registry._subject_map[_subject_key(cert)].append(cert)
+    registry._key_hash_map[key_hash].append(cert)
+    registry._key_identifier_map[cert.key_identifier or key_hash].append(cert)
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_register() -> bool:
+    # Mirrors SimpleCertificateStore.register of the certvalidator versions checked (crl_index.SUPPORTED).
+    from pyhanko_certvalidator.version import __version__
+
+    return __version__.startswith(crl_index.SUPPORTED)
+
+
+def _registry_copy(template):
+    """A registry with the template's certificates, registered in the same order (no re-parsing)."""
+    from collections import defaultdict
+
+    from pyhanko_certvalidator.registry import CertificateRegistry
+
+    registry = CertificateRegistry(cert_fetcher=None)
+    registry.certs = dict(template.certs)
+    for name in ("_subject_map", "_key_identifier_map", "_key_hash_map"):
+        setattr(registry, name, defaultdict(list, {k: list(v) for k, v in getattr(template, name).items()}))
+    return registry
 
 
 def _der(cert: x509.Certificate) -> bytes:

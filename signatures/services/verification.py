@@ -120,7 +120,8 @@ def _fill(verification: Verification, *, content: bytes, result: FileResult, mat
         "file_sha256": verification.file_sha256,
         "validation_time": verification.verified_at.isoformat(),
         "trust_store_version": material.version,
-        "extra_trust_material": material.extras or None,
+        # A copy: the material (and its extras) is cached and shared by later runs.
+        "extra_trust_material": {k: list(v) for k, v in material.extras.items()} or None,
         "policy": {
             "revocation_mode": conf.revocation_mode(),
             "min_rsa_bits": conf.min_rsa_bits(),
