@@ -5,7 +5,7 @@ an id no unit has, the webhook URL's form, and a form-encoded empty ``related_do
 import pytest
 from urllib.parse import urlencode
 
-from .conftest import deliver_pending, draft_payload, send_via_api
+from .conftest import deliver_pending, draft_payload, send_via_api, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +89,10 @@ def test_form_encoded_send_carries_as_many_unit_codes_as_the_schema_allows(provi
     """``units`` has maxItems 5000; Django's default field limit (1000) refused a form carrying more
     with an untranslated bad_request (schemathesis positive_data_acceptance)."""
     snv = make_api(province.snv)
-    r = snv.post("/api/v1/documents/", {**draft_payload(), "main_file": __import__("tests.api.conftest", fromlist=["upload"]).upload()},
-                 format="multipart")
+    r = snv.post("/api/v1/documents/", {**draft_payload(), "main_file": upload()}, format="multipart")
     doc = r.json()["id"]
     assert snv.post(f"/api/v1/documents/{doc}/issue/", {}, format="json").status_code == 200
     body = urlencode([("units", province.stc.code)] * 4999)
     r = snv.generic("POST", f"/api/v1/documents/{doc}/send/", body, content_type="application/x-www-form-urlencoded")
     assert r.status_code == 201, r.content[:300]
-    assert [d["recipient"] for d in r.json()] == [province.stc.code] or len(r.json()) == 1
+    assert len(r.json()) == 1  # the codes name one unit: one dispatch

@@ -15,6 +15,7 @@ lines in FILE instead of failing, to count them.
 import functools
 import json
 import os
+import re
 
 import pytest
 import schemathesis
@@ -71,8 +72,10 @@ DOMAIN_REFUSALS: set[tuple[str, str, int, str | None]] = {
 
 
 def _error_fields(response) -> list:
+    """The error's fields, list positions dropped (``appendices.0`` → ``appendices``)."""
     try:
-        return sorted(json.loads(response.content)["error"]["fields"]) or [None]
+        fields = json.loads(response.content)["error"]["fields"]
+        return sorted({re.sub(r"\.[0-9]+(?=\.|$)", "", f) for f in fields}) or [None]
     except (ValueError, KeyError, TypeError):
         return ["<no error body>"]
 
