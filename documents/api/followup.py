@@ -8,6 +8,8 @@ chase, extension, record or entry is not found.
 """
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -55,9 +57,13 @@ def _int_param(request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value in (None, ""):
         return None
-    if not value.isdigit() or int(value) > 2**31 - 1:
+    if not re.fullmatch(r"-?[0-9]+", value, re.ASCII):
         raise exceptions.ValidationError({name: [_("A whole number is required.")]})
-    return int(value)
+    # The schema says any integer: one no row has (negative, zero, beyond the id column) matches nothing.
+    digits = value.lstrip("-").lstrip("0")
+    if value.startswith("-") or not digits or len(digits) > 10 or int(digits) > 2**31 - 1:
+        return 0
+    return int(digits)
 
 
 # --- chasing -------------------------------------------------------------------------------------

@@ -141,6 +141,9 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+# The API's longest form list is a send's ``units`` (maxItems 5000 in the schema): Django's default
+# of 1000 fields refused a form-encoded send the schema allows. Bodies stay bounded by size.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5100)
 
 # --- Cache ------------------------------------------------------------------------------
 # Local memory by default; production sets CACHE_URL=redis://… so that rate limits and the

@@ -5,7 +5,7 @@ an id no unit has, the webhook URL's form, and a form-encoded empty ``related_do
 import pytest
 from urllib.parse import urlencode
 
-from .conftest import deliver_pending, draft_payload, send_via_api
+from .conftest import deliver_pending, draft_payload, send_via_api, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,27 @@ def test_webhook_url_schema_states_the_form_the_code_checks(province, make_api):
         assert not re.search(url["pattern"], bad)
         r = stc.post("/api/v1/webhooks/", {"url": bad}, format="json")
         assert r.status_code == 400 and "url" in r.json()["error"]["fields"], (bad, r.content)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/chases/?incoming=%s", "/api/v1/extensions/?incoming=%s"])
+def test_incoming_filter_with_an_id_no_record_has_is_an_empty_list(province, make_api, url):
+    """The schema says any integer: a negative or huge one matches nothing (schemathesis positive_data_acceptance)."""
+    stc = make_api(province.stc)
+    for number in ("-70903", "0", str(2**31), str(2**70), "-" + "9" * 5000):
+        r = stc.get(url % number)
+        assert r.status_code == 200 and r.json()["results"] == [], (number[:20], r.content[:300])
+    r = stc.get(url % "abc")
+    assert r.status_code == 400 and "incoming" in r.json()["error"]["fields"]
+
+
+def test_form_encoded_send_carries_as_many_unit_codes_as_the_schema_allows(province, make_api):
+    """``units`` has maxItems 5000; Django's default field limit (1000) refused a form carrying more
+    with an untranslated bad_request (schemathesis positive_data_acceptance)."""
+    snv = make_api(province.snv)
+    r = snv.post("/api/v1/documents/", {**draft_payload(), "main_file": upload()}, format="multipart")
+    doc = r.json()["id"]
+    assert snv.post(f"/api/v1/documents/{doc}/issue/", {}, format="json").status_code == 200
+    body = urlencode([("units", province.stc.code)] * 4999)
+    r = snv.generic("POST", f"/api/v1/documents/{doc}/send/", body, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 201, r.content[:300]
+    assert len(r.json()) == 1  # the codes name one unit: one dispatch
