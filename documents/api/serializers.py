@@ -181,7 +181,11 @@ class IssueInput(serializers.Serializer):
 class SendInput(serializers.Serializer):
     units = serializers.ListField(child=serializers.CharField(max_length=13), required=False, max_length=5000,
                                   help_text="Codes of recipient units.")
-    groups = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=50,
+    # The item's format is in the schema (a pattern): schemathesis sent "\r", which the schema allowed.
+    groups = serializers.ListField(child=serializers.RegexField(
+        r"^(departments|districts|communes|province|communes_of:[0-9]{1,18}|saved:[0-9]{1,18})$", max_length=40,
+        trim_whitespace=False),  # the pattern exactly: " departments" is not one
+        required=False, max_length=50,
                                    help_text="Recipient groups: " + ", ".join(GROUP_KINDS)
                                    + " (communes_of:<unit id>, saved:<list id>).")
 

@@ -71,7 +71,9 @@ class CaseFileSerializer(serializers.ModelSerializer):
 
 # --- input ----------------------------------------------------------------------------------
 class PlanCreateSerializer(serializers.Serializer):
-    unit = serializers.CharField(required=False, help_text="Unit code (the API client's unit by default)")
+    # Empty is "not given" (as a form-encoded empty field always was): the schema says so (schemathesis).
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=13,
+                                 help_text="Unit code; empty or omitted: the API client's unit")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
 
 

@@ -96,3 +96,20 @@ def test_form_encoded_send_carries_as_many_unit_codes_as_the_schema_allows(provi
     r = snv.generic("POST", f"/api/v1/documents/{doc}/send/", body, content_type="application/x-www-form-urlencoded")
     assert r.status_code == 201, r.content[:300]
     assert len(r.json()) == 1  # the codes name one unit: one dispatch
+
+
+def test_a_recipient_group_has_the_format_the_schema_shows(province, make_api):
+    """schemathesis sent the group "\\r" (any string of 40 was allowed): the item is now a pattern."""
+    snv = make_api(province.snv)
+    r = snv.get("/api/schema/?format=json")
+    schema = r.json()
+    items = schema["components"]["schemas"]["SendInputRequest"]["properties"]["groups"]["items"]
+    assert "communes_of" in items["pattern"] and items["maxLength"] == 40
+    r = snv.post("/api/v1/documents/", {**draft_payload(), "main_file": upload()}, format="multipart")
+    doc = r.json()["id"]
+    assert snv.post(f"/api/v1/documents/{doc}/issue/", {}, format="json").status_code == 200
+    for bad in ("\r", " departments", "communes_of:", "saved:x", "everyone"):
+        r = snv.post(f"/api/v1/documents/{doc}/send/", {"groups": [bad]}, format="json")
+        assert r.status_code == 400 and "groups" in str(r.json()["error"]["fields"]), (bad, r.content)
+    r = snv.post(f"/api/v1/documents/{doc}/send/", {"groups": ["districts"]}, format="json")
+    assert r.status_code == 201, r.content
