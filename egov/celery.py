@@ -63,8 +63,10 @@ class HeartbeatStep(bootsteps.StartStopStep):
 app.steps["worker"].add(HeartbeatStep)
 
 
-def _beat_jobs() -> set[str]:
-    return {entry["task"] for entry in (app.conf.beat_schedule or {}).values()}
+@functools.cache
+def _beat_jobs() -> frozenset[str]:
+    """The beat schedule's task names (fixed once configured): checked on every task run."""
+    return frozenset(entry["task"] for entry in (app.conf.beat_schedule or {}).values())
 
 
 @signals.task_prerun.connect

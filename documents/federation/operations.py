@@ -26,32 +26,32 @@ from .models import Peer
 __all__ = ["axis_poll_lags", "axis_poll_alerts", "axis_poll_metrics"]
 
 
-def axis_poll_lags(now) -> dict[str, float]:
-    """Seconds since each enabled axis connection's last successful poll, by peer code."""
+def axis_poll_lags(now) -> list[tuple[int, str, float]]:
+    """(pk, code, seconds since the last successful poll) of each enabled axis connection, by code (one query)."""
     rows = (Peer.objects.filter(enabled=True, protocol=PeerProtocol.AXIS).exclude(base_url="")
-            .annotate(ok_at=Coalesce("poll_last_ok_at", "created_at")).values_list("code", "ok_at"))
-    return {code: max(0.0, (now - ok_at).total_seconds()) for code, ok_at in rows}
+            .annotate(ok_at=Coalesce("poll_last_ok_at", "created_at")).order_by("code")
+            .values_list("pk", "code", "ok_at"))
+    return [(pk, code, max(0.0, (now - ok_at).total_seconds())) for pk, code, ok_at in rows]
 
 
-def _stale(now) -> dict[str, float]:
-    return {code: lag for code, lag in axis_poll_lags(now).items() if lag > settings.ALERT_AXIS_POLL_STALE_SECONDS}
+def _stale(lag: float) -> bool:
+    return lag > settings.ALERT_AXIS_POLL_STALE_SECONDS
 
 
 def axis_poll_metrics(now):
+    lags = axis_poll_lags(now)
     g = GaugeMetricFamily("egov_axis_poll_lag_seconds", "Seconds since the last successful poll of each axis peer",
                           labels=["peer"])
-    for code, lag in sorted(axis_poll_lags(now).items()):
+    for _pk, code, lag in lags:
         g.add_metric([code], lag)
-    return [g], {"axis_poll_stale": int(bool(_stale(now)))}
+    return [g], {"axis_poll_stale": int(any(_stale(lag) for *_p, lag in lags))}
 
 
 def axis_poll_alerts(*, now, admins, already) -> list[Note]:
     notes = []
-    peers = dict(Peer.objects.filter(code__in=list(_stale(now))).values_list("code", "pk"))
-    for code, lag in sorted(_stale(now).items()):
-        pk = peers.get(code)
-        if pk is None or already(NotificationKind.AXIS_POLL_STALE, "federation.peer", pk,
-                                 since=now - timedelta(hours=1)):
+    for pk, code, lag in axis_poll_lags(now):
+        if not _stale(lag) or already(NotificationKind.AXIS_POLL_STALE, "federation.peer", pk,
+                                      since=now - timedelta(hours=1)):
             continue
         text = M.AXIS_POLL_STALE(peer=code, minutes=int(lag // 60))
         notes += [Note(user_id=u, unit_id=unit_id, kind=NotificationKind.AXIS_POLL_STALE, text=text,

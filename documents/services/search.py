@@ -283,7 +283,6 @@ def _write_entries(doc: Document, new: list[tuple], old: list[tuple], meta_words
         made = dict(((u, inc), pk) for pk, u, inc in SearchEntry.objects.filter(document=doc).values_list(
             "pk", "unit_id", "incoming_id"))
         old = old + [(made[(u, inc)], u, inc, at, extra) for u, inc, at, extra in new]
-    content = " ".join(content_words)
     with connection.cursor() as cur:
         cur.executemany("UPDATE documents_searchentry SET at = %s, indexed_at = %s WHERE id = %s",
                         [(at, timezone.now(), pk) for pk, _u, _i, at, _x in old])
@@ -291,7 +290,7 @@ def _write_entries(doc: Document, new: list[tuple], old: list[tuple], meta_words
             cur.execute(f"DELETE FROM documents_searchentry_fts WHERE rowid IN ({','.join('%s' for _ in stale)})",
                         stale)
         cur.executemany("INSERT OR REPLACE INTO documents_searchentry_fts(rowid, meta, body) VALUES (%s, %s, %s)",
-                        [(pk, meta(u, extra), " ".join(f"u{u}x" + w for w in content_words) if content else "")
+                        [(pk, meta(u, extra), " ".join(f"u{u}x" + w for w in content_words))
                          for pk, u, _i, _at, extra in old])
 
 

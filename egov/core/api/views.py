@@ -69,7 +69,8 @@ class ApiViewMixin:
         # would parse the refused body and raise again, past the API's error handling.
         user = vars(request).get("_user") or getattr(request._request, "user", None)
         if user is not None and user.is_authenticated:
-            client = vars(request).get("_auth") if isinstance(vars(request).get("_auth"), ApiClient) else None
+            auth = vars(request).get("_auth")
+            client = auth if isinstance(auth, ApiClient) else None
             audit_build(actor=user, unit_id=client.unit_id if client else None, verb=AuditVerb.API_CALL,
                         object_type="api", object_id=request.path[:64],
                         details={"method": request.method, "path": request.get_full_path()[:500],
