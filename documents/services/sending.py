@@ -98,8 +98,8 @@ def document_send(*, document: Document, acting_user, units: Sequence[Unit] = ()
             continue
         if target.pk not in resolved or resolved[target.pk][1] is not None:
             resolved[target.pk] = (target, None if target.pk == unit.pk else unit)
-    already = set(Dispatch.objects.filter(document=doc, recipient_id__in=list(resolved))
-                  .values_list("recipient_id", flat=True))
+    # The document's own dispatches (the unique index's prefix), not an IN of every recipient.
+    already = set(Dispatch.objects.filter(document=doc).values_list("recipient_id", flat=True)) & resolved.keys()
     targets = [pair for pk, pair in resolved.items() if pk not in already]
     if not targets:
         if already:

@@ -150,3 +150,24 @@ def test_task_isolates_a_failing_dispatch(province, issued):
     states = dict(Dispatch.objects.filter(pk__in=ids).values_list("pk", "state"))
     assert states[ids[0]] == states[ids[2]] == DeliveryState.DELIVERED
     assert states[ids[1]] == DeliveryState.RETRYING
+
+
+@pytest.mark.parametrize("parallel,fan_out,expected", [
+    (1, 3, 100),      # a small send: one batch (the minimum is a ceiling here, not a padding)
+    (1, 452, 452),    # the province-wide send: one batch
+    (1, 4_500, 500),  # a national fan-out: batches of the maximum
+    (2, 452, 226),    # two pool processes share the province-wide send
+    (4, 452, 113),
+    (8, 452, 100),    # never below the minimum
+])
+def test_delivery_batch_adapts_to_the_fan_out(settings, parallel, fan_out, expected):
+    from documents.services.delivery import _chunks, delivery_batch_size
+
+    settings.DELIVERY_BATCH_SIZE, settings.DELIVERY_PARALLEL_BATCHES = 0, parallel
+    settings.DELIVERY_BATCH_MIN, settings.DELIVERY_BATCH_MAX = 100, 500
+    size = delivery_batch_size(fan_out)
+    assert size == expected
+    chunks = list(_chunks(list(range(fan_out)), size))
+    assert sum(map(len, chunks)) == fan_out and max(map(len, chunks)) <= 500
+    settings.DELIVERY_BATCH_SIZE = 250  # a fixed size wins
+    assert delivery_batch_size(fan_out) == 250

@@ -39,3 +39,23 @@ def test_copy_insert_objects_gives_each_instance_its_id_and_its_own_values(db):
     # Later inserts by the ORM do not collide with the ids taken from the sequence.
     extra = JobRun.objects.create(name="after", finished_at=at)
     assert extra.pk not in stored
+
+
+def test_copy_insert_columns_repeating_values_encode_each_value_right(db):
+    """A batch repeats most values down a column (encoded once, then looked up): rows keep their own."""
+    from egov.core.db import _copy_column
+
+    users = [UserFactory() for _ in range(3)]
+    at = timezone.now()
+    rows = [{"user_id": users[i % 3].pk, "unit_id": None, "kind": "k", "text": AWKWARD if i % 4 else f"own {i}",
+             "message_code": "", "message_params": {"i": i}, "object_type": "dispatch",
+             "object_id": i if i % 5 else None, "created_at": at, "read_at": None if i % 2 else at,
+             "emailed_at": None} for i in range(40)]
+    copy_insert(Notification, rows)
+    stored = sorted(Notification.objects.values_list("message_params", "user_id", "text", "object_id", "read_at"),
+                    key=lambda r: r[0]["i"])
+    assert [(p["i"], u, t, o, r) for p, u, t, o, r in stored] == [
+        (r["message_params"]["i"], r["user_id"], r["text"], r["object_id"], r["read_at"]) for r in rows]
+    # Equal in a set, not in COPY text: a column mixing booleans and numbers is encoded value by value.
+    assert _copy_column([True, 1, 1, 1, True]) == ["t", "1", "1", "1", "t"]
+    assert _copy_column([None, None, None, 0]) == [r"\N", r"\N", r"\N", "0"]
