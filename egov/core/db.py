@@ -20,6 +20,7 @@ import functools
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.db.models import Field
 
 __all__ = ["service", "service_atomic", "in_service", "copy_insert", "copy_insert_objects"]
 
@@ -118,19 +119,24 @@ def copy_insert(model, rows: list[dict], *, using: str = "default") -> int:
     if conn.vendor != "postgresql":
         model.objects.using(using).bulk_create([model(**r) for r in rows], batch_size=1000)
         return len(rows)
-    import io
-
     fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
     given = set(rows[0])
-    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     count = len(rows)
-    encoded = [_copy_column([r[f.attname] for r in rows]) if f.attname in given
-               else [_copy_text(f.get_default())] * count  # a default: computed and encoded once
-               for f in fields]
+    _copy_columns(conn, model, fields, [
+        _copy_column([r[f.attname] for r in rows]) if f.attname in given
+        else [_copy_text(f.get_default())] * count  # a default: computed and encoded once
+        for f in fields])
+    return count
+
+
+def _copy_columns(conn, model, fields, encoded: list[list[str]]) -> None:
+    """One ``COPY`` of the encoded columns (one list of COPY texts per field), joined row by row in C."""
+    import io
+
+    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     buf = io.StringIO("\n".join(map("\t".join, zip(*encoded))) + "\n")
     with conn.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {conn.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buf)
-    return len(rows)
 
 
 def copy_insert_objects(model, objs: list, *, using: str = "default") -> list:
@@ -154,11 +160,14 @@ def copy_insert_objects(model, objs: list, *, using: str = "default") -> list:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [meta.db_table, pk.column, len(objs)])
         ids = [row[0] for row in cursor.fetchall()]
-    fields = meta.concrete_fields
-    rows = []
     for obj, new_id in zip(objs, ids):
         setattr(obj, pk.attname, new_id)
-        rows.append({f.attname: f.pre_save(obj, True) for f in fields})
         obj._state.adding, obj._state.db = False, using
-    copy_insert(model, rows, using=using)
+    fields = meta.concrete_fields
+    # Column by column: a field's pre_save is called per object only where the field has its
+    # own (auto_now_add, …); elsewhere it is the attribute.
+    _copy_columns(conn, model, fields, [
+        _copy_column([getattr(o, f.attname) for o in objs]) if type(f).pre_save is Field.pre_save
+        else _copy_column([f.pre_save(o, True) for o in objs])
+        for f in fields])
     return objs
