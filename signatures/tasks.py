@@ -4,8 +4,8 @@ Celery tasks of the signatures app. Thin: they take primary keys and call servic
 - ``verify_blob_task(verification_id)``: run a pending Verification whose bytes are in the
   default storage (documents app: on attachment upload and on receipt).
 - ``sweep_pending_verifications_task()``: re-enqueue verifications whose task was lost (beat).
-- ``etsi_report_task(verification_id)``: build the ETSI report of a stored PDF verification
-  after it (queue ``reports``).
+- ``etsi_reports_task()``: build the deferred ETSI reports still due (beat, queue ``reports``);
+  ``etsi_report_task(verification_id)`` builds one (kept for messages queued before the sweep).
 - ``refresh_crls_task()``: periodic CRL refresh from distribution points (beat; does nothing
   unless SIGNATURES_NETWORK_FETCH is on).
 """
@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 SIGNATURES_BEAT_SCHEDULE = {
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
     "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
+    "signatures-etsi-reports": {"task": "signatures.etsi_reports", "schedule": 30.0, "options": {"expires": 60}},
 }
 
 
@@ -45,6 +46,14 @@ def etsi_report_task(verification_id: int) -> None:
     from .services.verification import verification_etsi_report
 
     verification_etsi_report(verification_id=verification_id)
+
+
+@shared_task(name="signatures.etsi_reports", acks_late=True)
+def etsi_reports_task(limit: int = 50) -> int:
+    """The deferred ETSI reports still due, oldest first (h17: nothing is published per verification)."""
+    from .services.verification import verification_etsi_reports_due
+
+    return verification_etsi_reports_due(limit=limit)
 
 
 @shared_task(name="signatures.refresh_crls", acks_late=True)

@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "signatures-refresh-crls": {"task": "signatures.refresh_crls", "schedule": 6 * 3600.0},
     # Verifications whose task was lost (broker down at upload time) are queued again.
     "signatures-sweep-pending": {"task": "signatures.sweep_pending", "schedule": 300.0},
+    # h17: the deferred ETSI reports (nothing is published per verification; queue "reports").
+    "signatures-etsi-reports": {"task": "signatures.etsi_reports",
+                                "schedule": env.float("ETSI_REPORT_SWEEP_EVERY", default=30.0),
+                                "options": {"expires": 60}},
     # Comment requests on drafts: remind who has not answered as the deadline nears (docs/drafting.md).
     "drafts-comment-reminders": {"task": "documents.tasks.comment_reminders_task", "schedule": 3600.0},
     # Records (docs/records.md): transfer reminders daily; the retention review proposes destruction lists.
@@ -278,7 +282,7 @@ CELERY_QUEUE_ROUTES = (  # (glob on the task name, concern): first match wins
     ("documents.federation.*", "transport"),
     ("*axis*", "transport"),
     ("*hub*", "transport"),
-    ("signatures.etsi_report", "reports"),  # h17: the deferred ETSI report waits behind verifications
+    ("signatures.etsi_report*", "reports"),  # h17: the deferred ETSI reports wait behind verifications
     ("signatures.*", "signatures"),
     ("*report*", "reports"),
     ("*extract*", "reports"),

@@ -40,6 +40,9 @@ class Verification(models.Model):
     signatures = models.JSONField(_("signatures"), default=list, blank=True)
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     etsi_report = models.TextField(_("ETSI validation report"), blank=True, default="")
+    # h17: the deferred ETSI report is still to be built (the sweep ``signatures.etsi_reports``
+    # takes these, oldest first, through the partial index below).
+    etsi_report_due = models.BooleanField(_("ETSI report due"), default=False, editable=False)
     trust_store_version = models.PositiveBigIntegerField(_("trust store version"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -49,6 +52,8 @@ class Verification(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("signature verification")
         verbose_name_plural = _("signature verifications")
+        indexes = [models.Index(fields=["id"], condition=models.Q(etsi_report_due=True),
+                                name="signatures_verif_etsi_due")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="pending") | ~models.Q(verdict="") | models.Q(status="failed"),

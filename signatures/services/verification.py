@@ -33,6 +33,7 @@ __all__ = [
     "verification_create_pending",
     "verification_execute",
     "verification_etsi_report",
+    "verification_etsi_reports_due",
     "library_versions",
 ]
 
@@ -146,14 +147,6 @@ def _has_signature(result: FileResult) -> bool:
     return any(s.get("type") == "signature" for s in result.signatures)
 
 
-def _enqueue_etsi_report(verification: Verification) -> None:
-    from django.db import transaction
-
-    from ..tasks import etsi_report_task
-
-    transaction.on_commit(lambda: etsi_report_task.delay(verification.pk), robust=True)
-
-
 def verification_run(
     *,
     content: bytes,
@@ -188,11 +181,12 @@ def verification_run(
                 extras = {"anchors": [base64.b64encode(a).decode() for a in extra_anchors],
                           "crls": [base64.b64encode(c).decode() for c in extra_crls]}
                 verification.evidence["extra_trust_material_path"] = _keep_blob(json.dumps(extras).encode())
+        # A deferred report is left to the sweep (``verification_etsi_reports_due``): nothing is
+        # published per verification, and a report whose build was lost is taken again.
+        verification.etsi_report_due = defer
         with service_atomic():
             verification.save()
             _audit(verification)
-            if defer:
-                _enqueue_etsi_report(verification)
     return verification
 
 
@@ -272,10 +266,9 @@ def verification_execute(*, verification: Verification) -> Verification:
         if row.status != VerificationStatus.PENDING:
             return row
         _fill(row, content=content, result=result, material=material, etsi_deferred=defer)
+        row.etsi_report_due = defer
         row.save()
         _audit(row)
-        if defer:
-            _enqueue_etsi_report(row)
     return row
 
 
@@ -294,8 +287,12 @@ def verification_etsi_report(*, verification_id: int) -> str:
 
     row = Verification.objects.filter(pk=verification_id).first()
     if row is None or row.etsi_report or (row.evidence or {}).get("etsi_report") != "deferred":
+        if row is not None and row.etsi_report_due:
+            Verification.objects.filter(pk=row.pk).update(etsi_report_due=False)
         return row.etsi_report if row is not None else ""
     if not etsi_report_available():
+        # This installation cannot build one (pyHanko without the report module): not due any more.
+        Verification.objects.filter(pk=row.pk).update(etsi_report_due=False)
         return ""
     with default_storage.open(row.file_path, "rb") as fh:
         content = fh.read()
@@ -308,11 +305,30 @@ def verification_etsi_report(*, verification_id: int) -> str:
                                        crls=tuple(base64.b64decode(c) for c in extras["crls"]))
     report = etsi_report_build(content, material, at=row.verified_at)
     if not report:
+        # The same bytes and material give the same outcome: not taken again by the sweep.
         logger.warning("ETSI report of verification %s not produced", row.pk)
+        Verification.objects.filter(pk=row.pk).update(etsi_report_due=False)
         return ""
     with service_atomic():
-        if Verification.objects.filter(pk=row.pk, etsi_report="").update(etsi_report=report):
+        if Verification.objects.filter(pk=row.pk, etsi_report="").update(etsi_report=report, etsi_report_due=False):
             audit_record(actor=None, unit=None, verb=AuditVerb.ETSI_REPORT_ADDED, obj=row,
                          details={"sha256": row.file_sha256, "as_of": row.verified_at.isoformat(),
                                   "report_sha256": hashlib.sha256(report.encode()).hexdigest()})
     return report
+
+
+def verification_etsi_reports_due(*, limit: int = 50) -> int:
+    """
+    Build the deferred ETSI reports still due, oldest first, at most ``limit`` (the beat job
+    ``signatures-etsi-reports`` every ETSI_REPORT_SWEEP_EVERY seconds, queue "reports"). A
+    report whose stored file cannot be read now stays due for the next run. Returns how many
+    reports were built.
+    """
+    built = 0
+    ids = list(Verification.objects.filter(etsi_report_due=True).order_by("pk").values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        try:
+            built += bool(verification_etsi_report(verification_id=pk))
+        except OSError:  # storage unavailable: left due, taken again by the next run
+            logger.warning("ETSI report of verification %s not built now", pk, exc_info=True)
+    return built

@@ -11,7 +11,8 @@ from egov.core.models import AuditEvent
 from egov.core.queues import route_task
 from signatures.models import Verification
 from signatures.services import verification_run
-from signatures.services.verification import verification_etsi_report
+from signatures.services.verification import verification_etsi_report, verification_etsi_reports_due
+from signatures.tasks import etsi_reports_task
 
 pytestmark = [
     pytest.mark.django_db,
@@ -25,8 +26,8 @@ def test_stored_verification_defers_the_report_then_builds_it_once(trust_store, 
     with django_capture_on_commit_callbacks() as callbacks:
         v = verification_run(content=content, filename="deferred.pdf")
     assert v.verdict == "valid" and v.etsi_report == ""
-    assert v.evidence["etsi_report"] == "deferred"
-    assert len(callbacks) == 1  # the report task, after commit
+    assert v.evidence["etsi_report"] == "deferred" and v.etsi_report_due
+    assert callbacks == []  # nothing published per verification: the sweep takes it
     with default_storage.open(v.file_path, "rb") as fh:  # the judged bytes are kept for the report
         assert fh.read() == content
     before = dict(Verification.objects.filter(pk=v.pk).values("verdict", "signatures", "evidence", "verified_at")[0])
@@ -34,13 +35,33 @@ def test_stored_verification_defers_the_report_then_builds_it_once(trust_store, 
     report = verification_etsi_report(verification_id=v.pk)
     assert "ValidationReport" in report and "mainindication:total-passed" in report
     v.refresh_from_db()
-    assert v.etsi_report == report
+    assert v.etsi_report == report and not v.etsi_report_due
     # nothing else of the evidence changed; the addition has its audit row
     assert dict(Verification.objects.filter(pk=v.pk).values("verdict", "signatures", "evidence", "verified_at")[0]) == before
     assert AuditEvent.objects.filter(verb="signatures.etsi_report_added", object_id=str(v.pk)).count() == 1
     # idempotent: a redelivered task writes nothing more
     assert verification_etsi_report(verification_id=v.pk) == report
     assert AuditEvent.objects.filter(verb="signatures.etsi_report_added", object_id=str(v.pk)).count() == 1
+
+
+@override_settings(SIGNATURES_ETSI_REPORT=True)
+def test_the_sweep_builds_the_due_reports_oldest_first_and_keeps_an_unreadable_one_due(trust_store, signed_by):
+    first = verification_run(content=signed_by("person"), filename="one.pdf")
+    second = verification_run(content=signed_by("organisation"), filename="two.pdf")
+    inline = verification_run(content=signed_by("person"), filename="inline.pdf", etsi_report=True)
+    assert not inline.etsi_report_due
+    assert sorted(Verification.objects.filter(etsi_report_due=True).values_list("pk", flat=True)) == sorted(
+        [first.pk, second.pk])
+    assert verification_etsi_reports_due(limit=1) == 1  # bounded: the oldest
+    first.refresh_from_db(), second.refresh_from_db()
+    assert "ValidationReport" in first.etsi_report and not first.etsi_report_due and second.etsi_report_due
+    # The stored file is unreadable now (storage outage): the row stays due, nothing half-written.
+    default_storage.delete(second.file_path)
+    assert etsi_reports_task.run() == 0
+    second.refresh_from_db()
+    assert second.etsi_report == "" and second.etsi_report_due
+    assert AuditEvent.objects.filter(verb="signatures.etsi_report_added", object_id=str(second.pk)).count() == 0
+    assert route_task("signatures.etsi_reports", (), {}, {})["queue"].endswith("reports")
 
 
 @override_settings(SIGNATURES_ETSI_REPORT=True)
