@@ -60,6 +60,14 @@ def sweep_dispatches_task() -> int:
 
 
 @shared_task(acks_late=True)
+def search_index_sweep_task() -> int:
+    """Beat: index the recent records and documents whose indexing task was lost (broker down)."""
+    from .services.search import search_index_sweep
+
+    return search_index_sweep()
+
+
+@shared_task(acks_late=True)
 def held_files_sweep_task() -> int:
     """Beat: remove compose files held across an error and never used (older than a day)."""
     from .services.held import held_files_sweep

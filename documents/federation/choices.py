@@ -61,3 +61,7 @@ class AuditVerb(models.TextChoices):
     HUB_PACKAGE_RECEIVED = "hub.package_received", _("Hub stored a package")
     HUB_PACKAGE_TAKEN = "hub.package_taken", _("A system acknowledged a package it pulled from the hub")
     AXIS_DIRECTORY_SYNCED = "axis.directory_synced", _("Directory synchronised from the axis")
+    PEER_CREATED = "federation.peer_created", _("Peer connection created")
+    PEER_ROTATED = "federation.peer_rotated", _("Secrets of a peer connection rotated")
+    PEER_DISABLED = "federation.peer_disabled", _("Peer connection disabled")
+    PEER_ENABLED = "federation.peer_enabled", _("Peer connection enabled")

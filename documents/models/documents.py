@@ -89,7 +89,10 @@ class Document(models.Model):
             models.CheckConstraint(condition=Q(business_type=0) | Q(related_document__isnull=False),
                                    name="documents_document_followup_has_related"),
         ]
-        indexes = [models.Index(fields=["owner_unit", "-created_at"], name="documents_doc_owner_created")]
+        indexes = [models.Index(fields=["owner_unit", "-created_at"], name="documents_doc_owner_created"),
+                   # h17: the search index sweep reads the recently issued documents of every unit.
+                   models.Index(fields=["issued_at"], name="documents_doc_issued",
+                                condition=Q(issued_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.number_notation or _('Draft')} — {self.subject[:80]}"

@@ -31,6 +31,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -53,6 +54,7 @@ from ..choices import AuditVerb, TextStatus
 from ..models import Attachment, AttachmentText, Document, IncomingRecord, SavedSearch, SearchEntry
 
 __all__ = ["extract_text", "attachment_text_extract", "search_index_document", "search_index_enqueue",
+           "search_index_sweep",
            "search_tokens", "search_query_words", "search_entries", "search_snippet", "SearchParams",
            "SEARCH_COLUMNS", "SEARCH_ORDERINGS", "saved_search_save", "saved_search_delete", "saved_search_query",
            "search_cells", "search_attach_snippets", "search_export_xlsx", "search_export_pdf", "SEARCH_RANK_WINDOW"]
@@ -309,6 +311,46 @@ def search_index_enqueue(document_ids, *, dispatch_ids=None) -> None:
     else:
         only = sorted({int(i) for i in dispatch_ids})
         transaction.on_commit(lambda: search_index_task.delay(ids, dispatch_ids=only), robust=True)
+
+
+def search_index_sweep(*, now=None, limit: int | None = None) -> int:
+    """
+    Beat (``search-index-sweep``): index what a lost ``search_index_task`` left out. The task is
+    published after the delivery or issue commits; when the broker is down at that moment the
+    message is lost (the delivery itself is not), and the records would never be found by search.
+
+    Looks at the records that arrived, and the documents issued by local units, between
+    SEARCH_SWEEP_WINDOW seconds and SEARCH_SWEEP_GRACE seconds ago (the newest are left to their
+    own task) that have no search entry, at most ``limit`` (SEARCH_SWEEP_BATCH) of each, and
+    indexes them here, as the lost task would have. On PostgreSQL the time ranges are read through
+    BRIN / partial indexes (migration 0019_h17_search_sweep), the entries through their unique
+    and document indexes. Returns the number of entries written.
+    """
+    from django.db.models import Exists, OuterRef
+
+    now = now or timezone.now()
+    limit = limit or settings.SEARCH_SWEEP_BATCH
+    since = now - timedelta(seconds=settings.SEARCH_SWEEP_WINDOW)
+    until = now - timedelta(seconds=settings.SEARCH_SWEEP_GRACE)
+    missing = (IncomingRecord.objects.filter(arrived_at__gte=since, arrived_at__lt=until, search_entry__isnull=True)
+               .exclude(status="cancelled").order_by("arrived_at", "pk").values_list("document_id", "dispatch_id")[:limit])
+    by_document: dict[int, list[int]] = {}
+    for document_id, dispatch_id in missing:
+        by_document.setdefault(document_id, []).append(dispatch_id)
+    owner_entry = SearchEntry.objects.filter(document=OuterRef("pk"), unit=OuterRef("owner_unit"),
+                                             incoming__isnull=True)
+    outgoing = list(Document.objects.filter(issued_at__gte=since, issued_at__lt=until, owner_unit__is_local=True)
+                    .exclude(Exists(owner_entry)).order_by("issued_at", "pk").values_list("pk", flat=True)[:limit])
+    written = 0
+    for document_id in outgoing:  # the whole document: its owner's entry and every record's
+        written += search_index_document(document_id=document_id)
+        by_document.pop(document_id, None)
+    for document_id, dispatch_ids in by_document.items():
+        written += search_index_document(document_id=document_id, dispatch_ids=dispatch_ids)
+    if written:
+        log.warning("search index sweep: %d entries written for %d records and %d documents whose indexing "
+                    "task was lost", written, sum(len(v) for v in by_document.values()), len(outgoing))
+    return written
 
 
 # --- query ---------------------------------------------------------------------------------------

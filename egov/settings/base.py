@@ -203,6 +203,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-overdue": {"task": "documents.tasks.remind_overdue_task", "schedule": 3600.0},
     # h15: compose files held across a form error and never used are removed after a day.
     "held-files-sweep": {"task": "documents.tasks.held_files_sweep_task", "schedule": 3600.0},
+    # h17: records and documents whose search indexing task was lost (the broker was down) are indexed.
+    "search-index-sweep": {"task": "documents.tasks.search_index_sweep_task",
+                           "schedule": env.float("SEARCH_SWEEP_EVERY", default=300.0), "options": {"expires": 600}},
     # Axis peers: poll the due ones (each peer keeps its own interval and back-off).
     "axis-poll": {"task": "documents.federation.tasks.axis_poll_due_task",
                   "schedule": env.float("AXIS_POLL_EVERY", default=10.0)},
@@ -240,6 +243,9 @@ REMINDER_EVERY_DAYS_AFTER = env.int("REMINDER_EVERY_DAYS_AFTER", default=1)
 SEARCH_TEXT_MAX_CHARS = env.int("SEARCH_TEXT_MAX_CHARS", default=200_000)  # extracted text kept per file
 SEARCH_INDEX_MAX_WORDS = env.int("SEARCH_INDEX_MAX_WORDS", default=20_000)  # distinct words indexed per document
 SEARCH_RANK_WINDOW = env.int("SEARCH_RANK_WINDOW", default=2000)  # relevance ranks the newest N matches (issue 14)
+SEARCH_SWEEP_WINDOW = env.int("SEARCH_SWEEP_WINDOW", default=3 * 24 * 3600)  # the sweep looks this far back (s)
+SEARCH_SWEEP_GRACE = env.int("SEARCH_SWEEP_GRACE", default=120)  # newer records are left to their own task (s)
+SEARCH_SWEEP_BATCH = env.int("SEARCH_SWEEP_BATCH", default=200)  # records and documents indexed per sweep, each
 SEARCH_OCR = env.bool("SEARCH_OCR", default=False)  # no OCR engine is wired yet: scanned PDFs are marked
 PRINT_MARK_FONT = env.str("PRINT_MARK_FONT", default=str(
     BASE_DIR / "signatures" / "static" / "signatures" / "DejaVuSerif-vi-1000upem.ttf"))
