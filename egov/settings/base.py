@@ -456,6 +456,11 @@ DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint", "egov_a
 PARTITIONS_MONTHS_AHEAD = env.int("PARTITIONS_MONTHS_AHEAD", default=12)
 CELERY_BEAT_SCHEDULE["partitions-ensure"] = {"task": "egov.core.tasks.partitions_ensure_task",
                                              "schedule": 24 * 3600.0}
+# Retention of notifications (h17): read ones older than this many days are deleted daily, in
+# batches (egov.core.notifications.notifications_purge_read); unread ones stay. 0 disables.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["notifications-purge"] = {"task": "egov.core.tasks.notifications_purge_task",
+                                               "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
                                             "schedule": AUDIT_CHECKPOINT_EVERY}
 
