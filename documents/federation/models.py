@@ -134,8 +134,11 @@ class StatusOutbox(models.Model):
     """
 
     peer = models.ForeignKey(Peer, verbose_name=_("peer"), on_delete=models.PROTECT, related_name="status_outbox")
+    # h17: no database foreign key: the events are partitioned by month on PostgreSQL (a foreign key
+    # would have to name the partition key). Kept by the application: events are append-only and
+    # never deleted, so a link cannot dangle; the unique index on event_id stays (docs/operations.md).
     event = models.OneToOneField("documents.DispatchEvent", verbose_name=_("status event"), on_delete=models.PROTECT,
-                                 related_name="+")
+                                 related_name="+", db_constraint=False)
     consignment_id = models.UUIDField(_("consignment id"), default=uuid.uuid4, editable=False, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -167,7 +170,7 @@ class PullItem(models.Model):
     dispatch = models.OneToOneField("documents.Dispatch", verbose_name=_("dispatch"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     event = models.OneToOneField("documents.DispatchEvent", verbose_name=_("status event"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+", db_constraint=False)  # h17: see StatusOutbox
     consignment_id = models.UUIDField(_("consignment id"), unique=True)
     document_id = models.CharField(_("DocumentId"), max_length=100, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=PullState.choices, default=PullState.PENDING)
@@ -280,7 +283,7 @@ class HubItem(models.Model):
     dispatch = models.ForeignKey("documents.Dispatch", verbose_name=_("dispatch"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     event = models.OneToOneField("documents.DispatchEvent", verbose_name=_("status event"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+", db_constraint=False)  # h17: see StatusOutbox
     fetch_count = models.PositiveIntegerField(_("fetches"), default=0)  # relayed to the axis: attempts
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)  # relay back-off
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

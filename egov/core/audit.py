@@ -30,6 +30,7 @@ class AuditVerb(models.TextChoices):
     LOGIN_FAILED = "auth.login_failed", _("Failed login")
     LOGIN_LOCKED = "auth.locked", _("Account locked after failed logins")
     LOGOUT = "auth.logout", _("Logged out")
+    NOTIFICATIONS_PURGED = "notifications.purged", _("Old read notifications deleted (retention)")
 
 
 def _verb(verb) -> str:

@@ -21,9 +21,10 @@ from .messages import Msg, message_fields
 from .models import Notification
 
 __all__ = ["Note", "notification_send", "notifications_send", "notifications_send_email",
-           "notification_mark_read", "user_language"]
+           "notification_mark_read", "notifications_purge_read", "user_language"]
 
 EMAIL_CHUNK = 500
+PURGE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,38 @@ def notification_mark_read(*, user, notification_ids: list[int] | None = None) -
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
+
+
+def notifications_purge_read(*, older_than_days: int | None = None, batch: int = PURGE_BATCH,
+                             max_batches: int | None = None, now=None) -> int:
+    """
+    Retention (h17, docs/operations.md "Ten years of data"): delete the notifications that were
+    read and were created more than ``older_than_days`` days ago (NOTIFICATION_RETENTION_DAYS;
+    0 disables). Unread ones stay whatever their age. In batches of ``batch`` rows, each its own
+    transaction with its audit row (a short lock, whatever the backlog); ``max_batches`` bounds
+    one run (the next run goes on). Returns the number deleted.
+    """
+    from datetime import timedelta
+
+    from .audit import AuditVerb, audit_build, audit_bulk
+    from .db import service_atomic
+
+    days = settings.NOTIFICATION_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old_read = Notification.objects.filter(created_at__lt=cutoff, read_at__isnull=False)
+    deleted, done = 0, 0
+    while max_batches is None or done < max_batches:
+        with service_atomic():
+            ids = list(old_read.order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            n = Notification.objects.filter(pk__in=ids).delete()[0]
+            audit_bulk([audit_build(verb=AuditVerb.NOTIFICATIONS_PURGED, object_type="egov.notification",
+                                    object_id=f"{ids[0]}-{ids[-1]}",
+                                    details={"deleted": n, "created_before": cutoff.isoformat(), "days": days})])
+        deleted, done = deleted + n, done + 1
+        if len(ids) < batch:
+            break
+    return deleted

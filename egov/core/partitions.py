@@ -11,6 +11,11 @@ DEFAULT partition (so an insert never fails if a month was not created in time).
 ``partitions-ensure`` daily, and ``manage.py partitions_ensure`` at every deploy). The
 append-only trigger is on the partitioned table, so every partition has it. SQLite: nothing.
 
+The dispatch events (``documents_dispatchevent``) are partitioned the same way on ``at``
+(migration ``documents 0020_h17_partition_dispatch_events``): the one-to-one links into them
+(federation's StatusOutbox, PullItem, HubItem) have no database foreign key, the application
+keeps them (events are never deleted: a trigger refuses DELETE).
+
 Old months can be detached (``ALTER TABLE egov_accesslog DETACH PARTITION …``), moved to a
 cheaper tablespace or archived with the records they belong to.
 """
@@ -25,8 +30,9 @@ __all__ = ["PARTITIONED", "partition_name", "partitions_ensure", "partitions_lis
 
 log = logging.getLogger(__name__)
 
-# table → partition key column (by month)
-PARTITIONED = {"egov_accesslog": "at"}
+# table → partition key column (by month). The dispatch events (documents 0019_h17) are the
+# documents app's table, named here as a string only (the base layer imports nothing of it).
+PARTITIONED = {"egov_accesslog": "at", "documents_dispatchevent": "at"}
 
 
 def month_start(day: datetime.date, months: int = 0) -> datetime.date:

@@ -34,3 +34,11 @@ def partitions_ensure_task(months_ahead: int | None = None) -> int:
     except DatabaseError:  # e.g. a runtime role without CREATE: the deploy's partitions_ensure does it
         logging.getLogger(__name__).warning("partitions not created", exc_info=True)
         return 0
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notifications_purge_task() -> int:
+    """Beat (daily, h17): delete the read notifications older than NOTIFICATION_RETENTION_DAYS."""
+    from .notifications import notifications_purge_read
+
+    return notifications_purge_read(max_batches=200)  # ≤ 1 M rows a run; the next run goes on

@@ -460,12 +460,19 @@ AUDIT_TSA_CERTIFICATES = env.str("AUDIT_TSA_CERTIFICATES", default="")
 # Database roles (docs/security.md): the app runs as DB_RUNTIME_ROLE, not the tables' owner;
 # `manage.py db_grant_runtime` leaves it SELECT + INSERT only on these append-only tables.
 DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="egov_app")
-DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint", "egov_accesslog"]  # + the access log (issue 14)
-# h17: the access log is partitioned by month on PostgreSQL (egov/core/partitions.py); the coming
+# + the access log (issue 14) and the dispatch events (h17: nothing deletes them, the links into
+# them rely on it; partitioned by month like the access log).
+DB_APPEND_ONLY_TABLES = ["documents_auditevent", "egov_auditcheckpoint", "egov_accesslog", "documents_dispatchevent"]
+# h17: the access log and the dispatch events are partitioned by month on PostgreSQL (egov/core/partitions.py); the coming
 # months are created ahead of time, daily (and by `manage.py partitions_ensure` at every deploy).
 PARTITIONS_MONTHS_AHEAD = env.int("PARTITIONS_MONTHS_AHEAD", default=12)
 CELERY_BEAT_SCHEDULE["partitions-ensure"] = {"task": "egov.core.tasks.partitions_ensure_task",
                                              "schedule": 24 * 3600.0}
+# Retention of notifications (h17): read ones older than this many days are deleted daily, in
+# batches (egov.core.notifications.notifications_purge_read); unread ones stay. 0 disables.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["notifications-purge"] = {"task": "egov.core.tasks.notifications_purge_task",
+                                               "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "egov.core.tasks.audit_checkpoint_task",
                                             "schedule": AUDIT_CHECKPOINT_EVERY}
 

@@ -65,7 +65,7 @@ def test_the_coming_months_are_created_ahead_once():
     assert "egov_accesslog_default" in names and "egov_accesslog_before" in names
     # A year and a half from now, the beat job creates what is missing, and only that.
     later = month_start(datetime.date.today(), 18)
-    created = partitions_ensure(months_ahead=2, today=later)
+    created = [n for n in partitions_ensure(months_ahead=2, today=later) if n.startswith("egov_accesslog_")]
     assert created == [partition_name("egov_accesslog", month_start(later, i)) for i in range(3)
                        if partition_name("egov_accesslog", month_start(later, i)) not in names]
     assert created and partitions_ensure(months_ahead=2, today=later) == []
