@@ -2,6 +2,7 @@
 Root URL configuration: with the settings, the only place that sees every app (the layers and
 their contracts: docs/architecture.md).
 """
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,6 +13,7 @@ from documents.metrics import metrics_view
 from documents.views import home
 from egov.core.auth import PortalLoginView
 from egov.core.views import healthz
+from egov.devtools.bench_views import BareView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("vxp/", include("documents.federation.hub.urls")),
     path("api/v1/edxml/packages/", EdxmlPackageImportView.as_view(), name="edxml-import"),
     path("api/v1/documents/<int:pk>/edxml", DocumentEdxmlView.as_view(), name="document-edxml"),
+    *([path("api/v1/_bench/bare/", BareView.as_view(), name="bench-bare")] if settings.EGOV_BENCH_URLS else []),
     path("api/", include("egov.api_urls")),
     path("", include("documents.urls")),
 ]

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from documents.choices import AttachmentKind, BusinessType, DocumentType, RequestKind, Secrecy, Urgency
 from documents.models import Attachment, Dispatch, DispatchEvent, Document, IncomingRecord
 from documents.services.sending import GROUP_KINDS
+from egov.core.api.representation import FastRepresentationMixin
 
 
 # --- Output --------------------------------------------------------------------------------
@@ -42,7 +43,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DocumentBriefSerializer(serializers.ModelSerializer):
+class DocumentBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """What a recipient sees of the sender's document in its inbox."""
 
     owner_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -96,7 +97,7 @@ class DispatchSummarySerializer(serializers.Serializer):
     statuses = serializers.DictField(child=serializers.IntegerField())
 
 
-class IncomingSerializer(serializers.ModelSerializer):
+class IncomingSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sender = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sender_name = serializers.CharField(source="sender.name", read_only=True)

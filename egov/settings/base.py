@@ -381,6 +381,8 @@ REST_FRAMEWORK = {
                                "rest_framework.parsers.MultiPartParser"],
 }
 # REST API (docs/api.md): per-client rate limit, request size, idempotency keys, webhooks.
+# bench_api's reference view (/api/v1/_bench/bare/, egov/devtools/bench_views.py); off in production.
+EGOV_BENCH_URLS = env.bool("EGOV_BENCH_URLS", default=False)
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=DOCUMENTS_MAX_ATTACHMENT_BYTES + 2**20)
 API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)

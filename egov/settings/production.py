@@ -7,6 +7,7 @@ from .base import *  # noqa: F401,F403
 from .base import SECRET_KEY, env
 
 DEBUG = False
+EGOV_BENCH_URLS = False  # bench_api's reference view is never routed in production
 if secret_key_is_weak(SECRET_KEY):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is weak: use at least 50 random characters, e.g. "

@@ -351,3 +351,36 @@ def test_webhook_deliveries_list(province, make_api):
 
     # token, the webhook, its deliveries, audit row
     assert counts_at_sizes(api, grow) == [6, 6]
+
+
+def test_incoming_list_fast_representation_is_drf_s(province, make_api, monkeypatch):
+    """
+    The list's FastRepresentationMixin (egov/core/api/representation.py) answers exactly what
+    DRF's Serializer.to_representation answers: same keys, order and values, on records with
+    and without a register number, handler, deadline and take-back request, nested document too.
+    """
+    from rest_framework import serializers
+
+    from documents.models import IncomingRecord
+    from documents.services import incoming_accept, incoming_assign
+    from egov.core.api.representation import FastRepresentationMixin
+
+    api = make_api(province.stc, ["documents:read"])
+    clerk, leader = province.clerk(province.stc), province.leader(province.stc)
+    for i in range(3):
+        _send_and_deliver(province, province.stc, sender=[province.snv, province.district][i % 2],
+                          subject=f"Văn bản đến {i}")
+    first, second, _third = IncomingRecord.objects.filter(unit=province.stc).order_by("pk")
+    incoming_accept(incoming=first, acting_user=clerk)
+    second = incoming_accept(incoming=second, acting_user=clerk)
+    incoming_assign(incoming=second, acting_user=leader, main_handler=province.specialist(province.stc),
+                    deadline=_today() + datetime.timedelta(days=30))
+    IncomingRecord.objects.filter(pk=first.pk).update(open_request="take_back", open_request_reason="Nhầm")
+
+    fast = api.get("/api/v1/incoming/")
+    monkeypatch.setattr(FastRepresentationMixin, "to_representation", serializers.Serializer.to_representation)
+    plain = api.get("/api/v1/incoming/")
+    assert fast.status_code == plain.status_code == 200
+    assert len(fast.json()["results"]) == 3
+    assert fast.content == plain.content
+    assert any(r["main_handler"] and r["deadline"] and r["incoming_number"] for r in fast.json()["results"])

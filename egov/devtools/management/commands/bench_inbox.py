@@ -22,7 +22,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from units.choices import Role, UnitKind
 from units.models import Membership, Unit
@@ -79,6 +79,32 @@ def _insert_select(cursor, model, exprs: dict[str, str], source: str) -> None:
     cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) SELECT {', '.join(out)} {source}")
 
 
+def _replayable(captured: list[dict]) -> list[str]:
+    """
+    The SQL one request ran, as sent (psycopg2 binds client-side: ``captured`` holds the exact
+    text). The page only reads; anything else would change the data the next request sees.
+    """
+    sqls = [q["sql"] for q in captured]
+    for sql in sqls:
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise CommandError(f"the inbox page wrote to the database: {sql[:200]}")
+    return sqls
+
+
+def _run_raw(sqls: list[str]) -> float:
+    """
+    The reference: the same statements on the same connection with the driver's own cursor (no
+    Django wrapper, no model instances), every row fetched; milliseconds for the whole page.
+    """
+    raw = connection.connection  # opened by the request just made
+    t0 = time.perf_counter()
+    with raw.cursor() as cur:
+        for sql in sqls:
+            cur.execute(sql)
+            cur.fetchall()
+    return (time.perf_counter() - t0) * 1000
+
+
 class Command(BaseCommand):
     help = "Build (or reuse) 100,000 incoming records for one unit among 2,000,000 dispatches and time the inbox."
 
@@ -108,7 +134,8 @@ class Command(BaseCommand):
             t0 = time.perf_counter()
             self.build(unit, records=records, dispatches=dispatches)
             build_seconds = time.perf_counter() - t0
-        result = self.measure(unit, user, iterations)
+        with override_settings(DEBUG=False):  # as in production: no query log, no template debug info
+            result = self.measure(unit, user, iterations)
         from documents.models import Dispatch
         result.update({
             "unit_records": IncomingRecord.objects.filter(unit=unit).count(),
@@ -116,8 +143,11 @@ class Command(BaseCommand):
             "total_incoming": IncomingRecord.objects.count(),
             "built_now": build_seconds > 0, "build_seconds": round(build_seconds, 1),
             "iterations": iterations,
-            "measured": "server time of GET /incoming/ in-process (django.test.Client: URL, middleware, session, "
-                        "queries, template), wall clock per request",
+            "measured": "server time of GET /incoming/ in-process, DEBUG off (django.test.Client: URL, middleware, session, "
+                        "queries, template), wall clock per request; raw_sql_ms: the statements that request ran "
+                        "(session, user, memberships, rows, counters), replayed right after it with the driver's "
+                        "cursor on the same connection, rows fetched; view_over_sql: view p50 / raw SQL p50 "
+                        "(overall: the four scenarios' p50s summed)",
         })
         self.stdout.write(__import__("json").dumps(result, indent=None if json else 2))
 
@@ -222,11 +252,15 @@ class Command(BaseCommand):
             "search": [{"q": "quyet dinh kien toan"}, {"q": "Báo cáo tình hình"}, {"q": "so 123457"},
                        {"q": "cong dien bao"}],
         }
-        out = {}
+        out, view_p50, sql_p50 = {}, [], []
         for name, variants in scenarios.items():
-            for v in variants:  # warm-up
+            plans = []
+            for v in variants:  # warm-up, and the page's own SQL for the reference
                 client.get(url, v)
-            times, queries = [], set()
+                with CaptureQueriesContext(connection) as ctx:
+                    client.get(url, v)
+                plans.append(_replayable(ctx.captured_queries))
+            times, sql_times, queries = [], [], set()
             for i in range(iterations):
                 params = variants[i % len(variants)]
                 with CaptureQueriesContext(connection) as ctx:
@@ -235,7 +269,17 @@ class Command(BaseCommand):
                     times.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200
                 queries.add(len(ctx.captured_queries))
+                sql_times.append(_run_raw(plans[i % len(variants)]))
             out[f"{name}_p50_ms"] = round(statistics.median(times), 2)
             out[f"{name}_p95_ms"] = round(_percentile(times, 0.95), 2)
             out[f"{name}_queries"] = sorted(queries)
+            out[f"{name}_raw_sql_ms"] = round(statistics.median(sql_times), 2)
+            out[f"{name}_raw_sql_p95_ms"] = round(_percentile(sql_times, 0.95), 2)
+            out[f"{name}_view_over_sql"] = round(statistics.median(times) / max(statistics.median(sql_times), 1e-6), 2)
+            view_p50.append(statistics.median(times))
+            sql_p50.append(statistics.median(sql_times))
+        # Overall: the four scenarios' medians summed, view over SQL.
+        out["view_ms"] = round(sum(view_p50), 2)
+        out["raw_sql_ms"] = round(sum(sql_p50), 2)
+        out["view_over_sql"] = round(sum(view_p50) / max(sum(sql_p50), 1e-6), 2)
         return out
